@@ -1,0 +1,1 @@
+"""The live side of a call: dialer loop, call settlement and the per-call session."""

@@ -1,0 +1,1 @@
+"""Campaign domain: models, contact import, call queue, pacing, compliance, scheduling."""

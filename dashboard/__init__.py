@@ -1,0 +1,1 @@
+"""The aiohttp + jinja2 web dashboard and its JSON API."""

@@ -1,0 +1,1 @@
+"""Entry point of the controller process (`python robot_ari.py`); the wiring lives in `calls.controller`."""

