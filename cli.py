@@ -6,7 +6,20 @@ import sys
 
 import typer
 
-from commands import db
+from commands import (
+    campaign,
+    contacts,
+    dashboard_cmd,
+    db,
+    dnc,
+    leads,
+    models,
+    nlp,
+    robot,
+    scenario,
+    simulate,
+    users,
+)
 from commands.common import ExitCode, err_console
 from services.errors import ConflictError, MiniBotError, NotFoundError
 
@@ -16,6 +29,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(campaign.app, name="campaign")
+app.add_typer(contacts.app, name="contacts")
+app.add_typer(dnc.app, name="dnc")
+app.add_typer(scenario.app, name="scenario")
+app.add_typer(nlp.app, name="nlp")
+app.add_typer(leads.app, name="leads")
+app.add_typer(users.app, name="users")
+app.add_typer(robot.app, name="robot")
+app.add_typer(dashboard_cmd.app, name="dashboard")
+app.add_typer(simulate.app, name="simulate")
+app.add_typer(models.app, name="models")
 
 
 def main() -> None:
