@@ -1,0 +1,72 @@
+"""Prometheus metrics of the robot process, and the HTTP endpoints that expose them with health checks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+REGISTRY = CollectorRegistry()
+
+CALLS_ORIGINATED = Counter(
+    "minibot_calls_originated_total", "Calls originated", ["campaign"], registry=REGISTRY
+)
+CALL_OUTCOMES = Counter(
+    "minibot_call_outcomes_total", "Settled calls by outcome", ["outcome"], registry=REGISTRY
+)
+ACTIVE_CALLS = Gauge("minibot_active_calls", "Calls in progress in this process", registry=REGISTRY)
+TURN_LATENCY = Histogram(
+    "minibot_turn_latency_seconds",
+    "End of caller speech to first bot audio frame",
+    buckets=(0.05, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.75, 1.0, 2.0),
+    registry=REGISTRY,
+)
+BARGE_INS = Counter("minibot_barge_ins_total", "Caller interruptions of bot audio", registry=REGISTRY)
+LOOP_LAG = Histogram(
+    "minibot_event_loop_lag_seconds",
+    "Event-loop scheduling lag",
+    buckets=(0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5),
+    registry=REGISTRY,
+)
+NLP_FALLBACKS = Counter(
+    "minibot_nlp_fallbacks_total", "LLM answers replaced by the fast path", registry=REGISTRY
+)
+
+HealthCheck = Callable[[], Awaitable[dict[str, object]]]
+
+
+async def _metrics(_: web.Request) -> web.Response:
+    return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def health_app(checks: dict[str, HealthCheck]) -> web.Application:
+    """An app with ``/metrics``, ``/health`` (all checks) and ``/health/<name>`` (one check).
+
+    A check returns a dict with at least ``ok``; the HTTP status is 200 when ok, else 503.
+    """
+
+    async def one(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name not in checks:
+            raise web.HTTPNotFound(text=f"no health check named {name!r}")
+        report = await checks[name]()
+        return web.json_response(report, status=200 if report.get("ok") else 503)
+
+    async def all_checks(_: web.Request) -> web.Response:
+        reports = {name: await check() for name, check in checks.items()}
+        ok = all(bool(r.get("ok")) for r in reports.values())
+        return web.json_response({"ok": ok, "checks": reports}, status=200 if ok else 503)
+
+    app = web.Application()
+    app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/health", all_checks)
+    app.router.add_get("/health/{name}", one)
+    return app
