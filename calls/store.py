@@ -1,0 +1,146 @@
+"""Postgres adapter for the live side: calls, turns, leads, DNC requests (sql/queries/calls.sql)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from services.db import query
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One turn of a conversation as stored in ``turns``."""
+
+    call_id: int
+    seq: int
+    speaker: str
+    text: str
+    step: str | None = None
+    intent: str | None = None
+    confidence: float | None = None
+    sentiment: str | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
+    asr_latency_ms: int | None = None
+    response_latency_ms: int | None = None
+    barge_in: bool = False
+    interrupted_at_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class LeadRecord:
+    """The qualification of an answered call as stored in ``leads``."""
+
+    call_id: int
+    contact_id: int | None
+    campaign_id: int
+    status: str
+    score: int = 0
+    answers: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""
+    sentiment: str | None = None
+    sentiment_timeline: list[Any] = field(default_factory=list)
+    rationale: str = ""
+    callback_at: datetime | None = None
+
+
+class CallStore:
+    """Writes the life of calls into Postgres."""
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self.pool = pool
+
+    async def _execute(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(query("calls", name), params)
+            row = await cur.fetchone() if cur.description else None
+            return dict(row) if row else None
+
+    async def insert_call(
+        self,
+        *,
+        queue_id: int,
+        campaign_id: int,
+        contact_id: int,
+        attempt: int,
+        channel_id: str,
+        robot_id: str,
+        queued_at: datetime | None,
+        originated_at: datetime,
+    ) -> int:
+        """Create the call row before originating; returns its id (idempotent on channel id)."""
+        row = await self._execute(
+            "insert_call",
+            {
+                "queue_id": queue_id,
+                "campaign_id": campaign_id,
+                "contact_id": contact_id,
+                "attempt": attempt,
+                "channel_id": channel_id,
+                "robot_id": robot_id,
+                "queued_at": queued_at,
+                "originated_at": originated_at,
+            },
+        )
+        assert row is not None
+        return int(row["id"])
+
+    async def mark_ringing(self, call_id: int) -> None:
+        """The far end is ringing."""
+        await self._execute("mark_ringing", {"call_id": call_id})
+
+    async def mark_answered(self, call_id: int, at: datetime) -> None:
+        """The callee answered."""
+        await self._execute("mark_answered", {"call_id": call_id, "at": at})
+
+    async def set_step(self, call_id: int, step: str) -> None:
+        """Record the scenario step in progress (the live view shows it)."""
+        await self._execute("set_step", {"call_id": call_id, "step": step})
+
+    async def set_amd(self, call_id: int, result: str, reason: str) -> None:
+        """Record the answering-machine verdict and why."""
+        await self._execute("set_amd", {"call_id": call_id, "result": result, "reason": reason})
+
+    async def set_recording(self, call_id: int, path: str) -> None:
+        """Record where the call's recording is."""
+        await self._execute("set_recording", {"call_id": call_id, "path": path})
+
+    async def end_call(
+        self, call_id: int, *, at: datetime, cause: int | None, cause_text: str, outcome: str
+    ) -> bool:
+        """Close the call row; False when it was already closed."""
+        row = await self._execute(
+            "end_call",
+            {"call_id": call_id, "at": at, "cause": cause, "cause_text": cause_text, "outcome": outcome},
+        )
+        return row is not None
+
+    async def unfinished_calls(self, robot_id: str) -> list[dict[str, Any]]:
+        """Calls this robot started and never closed (to reconcile after a restart)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(query("calls", "unfinished_calls_of_robot"), {"robot_id": robot_id})
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def add_turn(self, turn: TurnRecord) -> None:
+        """Store one turn."""
+        await self._execute("insert_turn", asdict(turn))
+
+    async def save_lead(self, lead: LeadRecord) -> int:
+        """Insert or update the lead of a call; returns its id."""
+        params = asdict(lead)
+        params["answers"] = Jsonb(lead.answers)
+        params["sentiment_timeline"] = Jsonb(lead.sentiment_timeline)
+        row = await self._execute("upsert_lead", params)
+        assert row is not None
+        return int(row["id"])
+
+    async def add_dnc(self, phone: str, reason: str, contact_id: int | None, at: datetime) -> None:
+        """The callee asked not to be called again: add the number to DNC and mark the refusal."""
+        await self._execute("add_dnc", {"phone": phone, "reason": reason})
+        if contact_id is not None:
+            await self._execute("mark_contact_refused", {"contact_id": contact_id, "at": at})
