@@ -1,0 +1,118 @@
+"""Do-not-call list: add, remove, check, bulk import (COPY) and the Bloctel freshness warning."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from campaigns.csvfiles import counted_lines, dict_reader, open_text, phone_field
+from campaigns.models import ImportReport
+from campaigns.phones import InvalidPhone, normalize
+from services.db import query
+from services.errors import ImportError_
+
+Conn = psycopg.Connection[dict[str, Any]]
+BLOCTEL_MAX_AGE = timedelta(days=30)
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else datetime.now(UTC)
+
+
+def add(conn: Conn, raw: str, *, source: str = "manual", reason: str = "", region: str = "FR") -> str:
+    """Add one number (normalised to E.164) to the DNC list; return the E.164 form."""
+    phone = _normalize_or_fail(raw, region)
+    conn.execute(query("dnc", "add"), {"phone": phone, "source": source, "reason": reason, "now": _now(None)})
+    return phone
+
+
+def remove(conn: Conn, raw: str, *, region: str = "FR") -> bool:
+    """Remove a number from the DNC list; False if it was not there."""
+    phone = _normalize_or_fail(raw, region)
+    return conn.execute(query("dnc", "remove"), {"phone": phone}).rowcount > 0
+
+
+def check(conn: Conn, raw: str, *, region: str = "FR") -> dict[str, Any] | None:
+    """The DNC entry for a number, or None if it may be called."""
+    phone = _normalize_or_fail(raw, region)
+    return conn.execute(query("dnc", "get"), {"phone": phone}).fetchone()
+
+
+def _normalize_or_fail(raw: str, region: str) -> str:
+    try:
+        return normalize(raw, region)
+    except InvalidPhone as exc:
+        raise ImportError_(str(exc)) from None
+
+
+def import_file(
+    conn: Conn,
+    path: Path,
+    *,
+    source: str = "bloctel",
+    region: str = "FR",
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import a file of numbers (one per line, or a CSV with a phone column) via COPY.
+
+    Invalid lines are counted as rejected; numbers already listed count as duplicates.
+    A ``dnc_imports`` row records the import (its age drives :func:`staleness_warning`).
+    """
+    at, started, report = _now(now), time.perf_counter(), ImportReport()
+    with conn.transaction():
+        conn.execute(query("dnc", "create_staging"))
+        with conn.cursor().copy(query("dnc", "copy_staging")) as copy:
+            for phone in _numbers(path, region, report, progress):
+                copy.write_row((phone,))
+        added = conn.execute(
+            query("dnc", "insert_from_staging"), {"source": source, "reason": f"{source} import", "now": at}
+        ).rowcount
+        conn.execute(
+            query("dnc", "record_import"),
+            {"source": source, "file_name": path.name, "rows_added": added, "now": at},
+        )
+    report.imported = added
+    report.duplicate = report.read - report.rejected - added
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _numbers(
+    path: Path, region: str, report: ImportReport, progress: Callable[[int], None] | None
+) -> Iterator[str]:
+    with open_text(path) as handle:
+        reader = dict_reader(counted_lines(handle, progress))
+        column = phone_field(reader.fieldnames)
+        raws: Iterator[str]
+        if column is None:  # no header: one number per line (first column)
+            first = reader.fieldnames[0] if reader.fieldnames else ""
+            raws = itertools.chain([first], (next(iter(row.values()), "") or "" for row in reader))
+        else:
+            raws = (row.get(column) or "" for row in reader)
+        for raw in raws:
+            if not raw.strip():
+                continue
+            report.read += 1
+            try:
+                yield normalize(raw, region)
+            except InvalidPhone:
+                report.rejected += 1
+
+
+def staleness_warning(conn: Conn, now: datetime | None = None) -> str | None:
+    """A warning when the latest Bloctel import is missing or older than 30 days."""
+    row = conn.execute(query("dnc", "latest_import"), {"source": "bloctel"}).fetchone()
+    last = row["imported_at"] if row else None
+    if last is None:
+        return "no Bloctel list was ever imported (`minibot dnc import FILE --source bloctel`)"
+    age = _now(now) - last
+    if age > BLOCTEL_MAX_AGE:
+        return f"the latest Bloctel import is {age.days} days old (over 30): import a fresh list"
+    return None

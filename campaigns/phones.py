@@ -1,0 +1,121 @@
+"""Phone numbers: E.164 normalisation with ``phonenumbers`` (plus an equivalent fast path) and masking."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import phonenumbers
+from phonenumbers import timezone as pn_timezone
+
+DEFAULT_TIMEZONE = "Europe/Paris"
+_DIGITS_RE = re.compile(r"[\s.\-()/]")
+_PLAIN_RE = re.compile(r"^\+?[0-9]{6,17}$")
+
+
+class InvalidPhone(ValueError):
+    """The text is not a valid phone number; the message says why."""
+
+
+def normalize(raw: str, region: str = "FR") -> str:
+    """Return ``raw`` as an E.164 string (``+33612345678``) or raise :class:`InvalidPhone`.
+
+    Numbers without ``+`` are read in ``region``. Formatting characters (spaces, dots,
+    dashes, parentheses, slashes) are ignored. Validity is the ``phonenumbers`` verdict.
+    """
+    text = raw.strip()
+    if not text:
+        raise InvalidPhone("empty phone number")
+    compact = _DIGITS_RE.sub("", text)
+    number = _fast_number(compact, region) or _parse(text, region)
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(f"not a valid phone number: {raw.strip()!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _fast_number(compact: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """Build the PhoneNumber ``parse`` would build for plain digit strings, without parsing.
+
+    Only for ``+<cc><nsn>`` with a known country code, and for ``0<nsn>`` in regions whose
+    national prefix is exactly ``0`` with no carrier/transform rules (FR, BE, CH, DE...);
+    everything else takes the full parser. ``tests/unit/test_phones.py`` checks equivalence.
+    """
+    if not _PLAIN_RE.match(compact):
+        return None
+    if compact.startswith("+"):
+        digits = compact[1:]
+        if digits.startswith("0"):
+            return None
+        for size in (1, 2, 3):
+            cc, rest = int(digits[:size]), digits[size:]
+            if cc in _country_codes():
+                if (
+                    not rest
+                    or rest.startswith("0")
+                    or not _plain_prefix(phonenumbers.region_code_for_country_code(cc))
+                ):
+                    return None
+                return phonenumbers.PhoneNumber(country_code=cc, national_number=int(rest))
+        return None
+    if compact.startswith("0") and not compact.startswith("00") and _plain_prefix(region):
+        rest = compact[1:]
+        if not rest or rest.startswith("0"):
+            return None
+        cc = phonenumbers.country_code_for_region(region)
+        return phonenumbers.PhoneNumber(country_code=cc, national_number=int(rest))
+    return None
+
+
+@cache
+def _country_codes() -> frozenset[int]:
+    return frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+@cache
+def _plain_prefix(region: str) -> bool:
+    """True when ``region`` strips a bare ``0`` national prefix and nothing else."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+    if meta is None or meta.national_prefix != "0":
+        return False
+    rule = meta.national_prefix_for_parsing
+    return (rule in (None, "0")) and meta.national_prefix_transform_rule is None and not meta.leading_digits
+
+
+def _parse(text: str, region: str) -> phonenumbers.PhoneNumber:
+    try:
+        return phonenumbers.parse(text, region.upper())
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(f"cannot read phone number {text!r}: {exc}") from None
+
+
+def default_timezone(e164: str) -> str:
+    """Time zone of a number's country/area (``phonenumbers.timezone``), else Europe/Paris.
+
+    Zones are looked up once per 7-character prefix (country + area) and cached. When a
+    number maps to several zones, Europe/Paris wins if listed, else the first one.
+    """
+    prefix = e164[:7]
+    zone = _ZONE_CACHE.get(prefix)
+    if zone is None:
+        zone = _ZONE_CACHE[prefix] = _zone_for_number(e164)
+    return zone
+
+
+_ZONE_CACHE: dict[str, str] = {}
+
+
+def _zone_for_number(e164: str) -> str:
+    try:
+        zones = pn_timezone.time_zones_for_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return DEFAULT_TIMEZONE
+    usable = [z for z in zones if "/" in z]
+    if not usable or DEFAULT_TIMEZONE in usable:
+        return DEFAULT_TIMEZONE
+    return usable[0]
+
+
+def mask_phone(e164: str) -> str:
+    """Mask a number for logs, keeping the last 4 digits: ``+33612345678`` -> ``******5678``."""
+    digits = e164.strip()
+    return "******" + digits[-4:] if len(digits) > 4 else "******"

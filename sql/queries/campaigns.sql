@@ -1,0 +1,36 @@
+-- Campaigns: CRUD, status changes and reports.
+
+-- name: create
+INSERT INTO campaigns (name, scenario, endpoint_template, caller_id, max_concurrent_calls, calls_per_second,
+                       ring_timeout_s, retry_policy, compliance_profile, b2b, amd_mode, record_calls, priority)
+VALUES (%(name)s, %(scenario)s, %(endpoint_template)s, %(caller_id)s, %(max_concurrent_calls)s,
+        %(calls_per_second)s, %(ring_timeout_s)s, %(retry_policy)s, %(compliance_profile)s, %(b2b)s,
+        %(amd_mode)s, %(record_calls)s, %(priority)s)
+RETURNING *;
+
+-- name: get_by_name
+SELECT * FROM campaigns WHERE name = %(name)s;
+
+-- name: list
+SELECT c.*,
+       (SELECT count(*) FROM contacts k WHERE k.campaign_id = c.id) AS contacts,
+       (SELECT count(*) FROM call_queue q WHERE q.campaign_id = c.id AND q.status = 'pending') AS pending
+FROM campaigns c
+ORDER BY c.priority DESC, c.name;
+
+-- name: set_status
+UPDATE campaigns SET status = %(status)s, updated_at = %(now)s WHERE id = %(id)s RETURNING *;
+
+-- name: delete
+DELETE FROM campaigns WHERE id = %(id)s;
+
+-- name: missing_consent
+SELECT count(*) AS missing, (SELECT count(*) FROM contacts WHERE campaign_id = %(id)s) AS total
+FROM contacts WHERE campaign_id = %(id)s AND btrim(consent) = '' AND erased_at IS NULL;
+
+-- name: queue_counts
+SELECT status, count(*) AS n FROM call_queue WHERE campaign_id = %(id)s GROUP BY status ORDER BY status;
+
+-- name: outcome_counts
+SELECT COALESCE(outcome, '(in progress)') AS outcome, count(*) AS n
+FROM calls WHERE campaign_id = %(id)s GROUP BY 1 ORDER BY 2 DESC;

@@ -1,0 +1,112 @@
+-- Call queue. Every statement takes the clock as %(now)s so tests can inject it.
+
+-- name: enqueue
+-- Queue every contact of the campaign that has no queue row yet (idempotent).
+INSERT INTO call_queue (campaign_id, contact_id, attempt, status, not_before, updated_at)
+SELECT k.campaign_id, k.id, 0, 'pending', %(now)s, %(now)s
+FROM contacts k
+WHERE k.campaign_id = %(campaign_id)s AND k.erased_at IS NULL
+ON CONFLICT (campaign_id, contact_id) DO NOTHING;
+
+-- name: claim_lock
+-- Serialises claimers for the instant of one claim so each claim statement sees the
+-- leased counts committed by the previous one (exact max_concurrent_calls).
+SELECT pg_advisory_xact_lock(727275);
+
+-- name: claim
+WITH running AS (
+    SELECT c.id, c.priority,
+           c.max_concurrent_calls - (
+               SELECT count(*) FROM call_queue l WHERE l.campaign_id = c.id AND l.status = 'leased'
+           ) AS free
+    FROM campaigns c
+    WHERE c.status = 'running'
+),
+picked AS (
+    SELECT q.id
+    FROM (SELECT * FROM running WHERE free > 0) r
+    CROSS JOIN LATERAL (
+        SELECT p.id, p.priority, p.not_before
+        FROM call_queue p
+        WHERE p.campaign_id = r.id AND p.status = 'pending' AND p.not_before <= %(now)s
+        ORDER BY p.priority DESC, p.not_before, p.id
+        LIMIT LEAST(r.free, %(n)s)
+        FOR UPDATE SKIP LOCKED
+    ) q
+    ORDER BY r.priority + q.priority DESC, q.not_before, q.id
+    LIMIT %(n)s
+)
+UPDATE call_queue q
+SET status = 'leased', attempt = q.attempt + 1, lease_owner = %(owner)s,
+    lease_expires = %(now)s + make_interval(secs => %(lease_seconds)s),
+    wait_reason = NULL, updated_at = %(now)s
+FROM picked, campaigns c, contacts k
+WHERE q.id = picked.id AND c.id = q.campaign_id AND k.id = q.contact_id
+RETURNING q.id AS queue_id, q.attempt, q.lease_owner, q.lease_expires,
+          c.id AS campaign_id, c.name AS campaign_name, c.scenario, c.endpoint_template, c.caller_id,
+          c.ring_timeout_s, c.amd_mode, c.record_calls, c.compliance_profile, c.b2b,
+          c.priority + q.priority AS effective_priority, q.not_before,
+          k.id AS contact_id, k.phone, k.first_name, k.last_name, k.timezone, k.consent, k.extra,
+          k.refused_at,
+          EXISTS (SELECT 1 FROM dnc d WHERE d.phone = k.phone) AS in_dnc,
+          ARRAY(SELECT x.created_at FROM calls x
+                WHERE x.contact_id = k.id AND x.created_at > %(now)s - interval '30 days'
+                ORDER BY x.created_at) AS recent_attempts;
+
+-- name: lock_leased
+-- The leased row of this owner, with its campaign retry policy, locked for completion.
+SELECT q.attempt, c.retry_policy
+FROM call_queue q JOIN campaigns c ON c.id = q.campaign_id
+WHERE q.id = %(queue_id)s AND q.status = 'leased' AND q.lease_owner = %(owner)s
+FOR UPDATE OF q;
+
+-- name: finish
+UPDATE call_queue
+SET status = %(status)s, not_before = COALESCE(%(not_before)s, not_before), last_result = %(outcome)s,
+    lease_owner = NULL, lease_expires = NULL, wait_reason = %(wait_reason)s, updated_at = %(now)s
+WHERE id = %(queue_id)s;
+
+-- name: reschedule
+-- Back to pending without consuming the attempt (the dial did not happen).
+UPDATE call_queue
+SET status = 'pending', attempt = GREATEST(attempt - 1, 0), not_before = %(not_before)s,
+    wait_reason = %(reason)s, lease_owner = NULL, lease_expires = NULL, updated_at = %(now)s
+WHERE id = %(queue_id)s AND status = 'leased' AND lease_owner = %(owner)s
+RETURNING id;
+
+-- name: extend_lease
+UPDATE call_queue
+SET lease_expires = %(now)s + make_interval(secs => %(lease_seconds)s), updated_at = %(now)s
+WHERE id = %(queue_id)s AND status = 'leased' AND lease_owner = %(owner)s
+RETURNING lease_expires;
+
+-- name: reap_expired
+-- Expired leases go back to pending and give their attempt back (see docs/campaigns.md).
+UPDATE call_queue
+SET status = 'pending', attempt = GREATEST(attempt - 1, 0), lease_owner = NULL, lease_expires = NULL,
+    last_result = 'lease_expired', wait_reason = 'lease expired', not_before = %(now)s, updated_at = %(now)s
+WHERE id IN (
+    SELECT id FROM call_queue
+    WHERE status = 'leased' AND lease_expires < %(now)s
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id;
+
+-- name: cancel_pending
+UPDATE call_queue SET status = 'cancelled', wait_reason = 'campaign stopped', updated_at = %(now)s
+WHERE campaign_id = %(campaign_id)s AND status = 'pending';
+
+-- name: preview
+-- The next pending rows of a campaign in claim order, with the contact's compliance facts.
+SELECT q.id AS queue_id, q.attempt, q.not_before, q.wait_reason, k.phone, k.timezone, k.consent,
+       k.refused_at, c.b2b, c.compliance_profile,
+       EXISTS (SELECT 1 FROM dnc d WHERE d.phone = k.phone) AS in_dnc,
+       ARRAY(SELECT x.created_at FROM calls x
+             WHERE x.contact_id = k.id AND x.created_at > %(now)s - interval '30 days'
+             ORDER BY x.created_at) AS recent_attempts
+FROM call_queue q
+JOIN contacts k ON k.id = q.contact_id
+JOIN campaigns c ON c.id = q.campaign_id
+WHERE q.campaign_id = %(campaign_id)s AND q.status = 'pending'
+ORDER BY q.priority DESC, q.not_before, q.id
+LIMIT %(n)s;

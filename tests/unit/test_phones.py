@@ -1,0 +1,71 @@
+"""Phone normalisation (with its fast path proven equal to phonenumbers), time zones, masking."""
+
+from __future__ import annotations
+
+import random
+
+import phonenumbers
+import pytest
+
+from campaigns import phones
+from campaigns.phones import InvalidPhone, default_timezone, mask_phone, normalize
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("06 12 34 56 78", "FR", "+33612345678"),
+        ("06.12.34.56.78", "FR", "+33612345678"),
+        ("+33 6 12 34 56 78", "FR", "+33612345678"),
+        ("0033612345678", "FR", "+33612345678"),
+        ("+1 (212) 555-0123", "FR", "+12125550123"),
+        ("(212) 555-0123", "US", "+12125550123"),
+        ("0696 12 34 56", "MQ", "+596696123456"),
+        ("020 7946 0958", "GB", "+442079460958"),
+    ],
+)
+def test_normalize(raw: str, region: str, expected: str) -> None:
+    assert normalize(raw, region) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "abc", "0612", "+33 0 6 12 34 56 78 99", "06123456789012"])
+def test_invalid(raw: str) -> None:
+    with pytest.raises(InvalidPhone):
+        normalize(raw, "FR")
+
+
+def _slow(raw: str, region: str) -> str | None:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_fast_path_equals_phonenumbers_on_random_inputs() -> None:
+    rng = random.Random(42)
+    prefixes = ["0", "+33", "+32", "+41", "+49", "+1", "+44", "+596", "+262", "+39", "00", "+"]
+    for _ in range(20000):
+        region = rng.choice(["FR", "BE", "CH", "DE", "US", "GB", "MQ"])
+        raw = rng.choice(prefixes) + "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 13)))
+        try:
+            got: str | None = normalize(raw, region)
+        except InvalidPhone:
+            got = None
+        assert got == _slow(raw, region), (raw, region)
+
+
+def test_default_timezone() -> None:
+    assert default_timezone("+33612345678") == "Europe/Paris"
+    assert default_timezone("+596696123456") == "America/Martinique"
+    assert default_timezone("+687751234") == "Pacific/Noumea"
+    assert phones.DEFAULT_TIMEZONE == "Europe/Paris"
+
+
+def test_mask_phone_keeps_last_four() -> None:
+    assert mask_phone("+33612345678") == "******5678"
+    assert mask_phone("12") == "******"
