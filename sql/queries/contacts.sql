@@ -19,9 +19,10 @@ SELECT count(*) AS n FROM contact_staging s WHERE EXISTS (SELECT 1 FROM dnc d WH
 
 -- name: insert_from_staging
 -- First line wins for a number repeated in the file; DNC numbers and numbers already in
--- the campaign are skipped.
+-- the campaign are skipped. Rows are inserted in file order (which becomes the call order).
 INSERT INTO contacts (campaign_id, phone, first_name, last_name, timezone, consent, extra)
 SELECT %(campaign_id)s, s.phone, s.first_name, s.last_name, s.timezone, s.consent, s.extra
 FROM (SELECT DISTINCT ON (phone) * FROM contact_staging ORDER BY phone, line) s
 WHERE NOT EXISTS (SELECT 1 FROM dnc d WHERE d.phone = s.phone)
+ORDER BY s.line
 ON CONFLICT (campaign_id, phone) DO NOTHING;
