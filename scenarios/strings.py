@@ -1,0 +1,43 @@
+"""Everything the bot says on its own (French). Scenarios may override these under ``strings:``."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+DEFAULT_STRINGS = MappingProxyType(
+    {
+        "reprompt_no_match": "Excusez-moi, je n'ai pas bien compris.",
+        "reprompt_silence": "Allô ? Vous m'entendez ?",
+        "identity": "Je suis l'assistant vocal de {company}. Je vous appelle au sujet de {topic}.",
+        "dnc": "Je comprends tout à fait. Votre numéro ne sera plus appelé. Je vous prie de nous excuser "
+        "pour le dérangement. Au revoir.",
+        "callback_ask": "Bien sûr. À quel moment puis-je vous rappeler ?",
+        "callback_confirmed": "C'est noté, nous vous rappellerons {when}. Merci et bonne journée !",
+        "callback_unparsed": "C'est noté, nous vous rappellerons. Merci et bonne journée !",
+        "insult": "Je suis désolé pour la gêne occasionnée. Je vous souhaite une bonne journée. Au revoir.",
+        "wrong_person": "Veuillez nous excuser pour cette erreur. Bonne journée, au revoir.",
+        "max_duration": "Je dois malheureusement écourter notre échange. Merci pour votre temps, au revoir.",
+    }
+)
+
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def spoken_datetime(moment_weekday: int, day: int, month: int, hour: int, minute: int) -> str:
+    """French spoken form: ``"le mardi 24 novembre à 14 heures 30"``."""
+    clock = f"{hour} heures" + (f" {minute:02d}" if minute else "")
+    return f"le {_WEEKDAYS[moment_weekday]} {day} {_MONTHS[month - 1]} à {clock}"
