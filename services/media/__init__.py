@@ -1,0 +1,1 @@
+"""Media transports (ExternalMedia WebSocket, AudioSocket, RTP) and audio frame helpers."""
