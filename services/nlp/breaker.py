@@ -1,0 +1,55 @@
+"""Circuit breaker for the language model: stop calling a failing server for a while."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Literal
+
+BreakerState = Literal["closed", "open", "half_open"]
+
+
+class CircuitBreaker:
+    """Opens after ``threshold`` consecutive failures; one trial call after ``cooldown_s``."""
+
+    def __init__(
+        self, threshold: int = 3, cooldown_s: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.threshold = threshold
+        self.cooldown_s = cooldown_s
+        self._clock = clock
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._probing = False
+
+    @property
+    def state(self) -> BreakerState:
+        """Current state (``open`` turns ``half_open`` once the cooldown has passed)."""
+        if self._opened_at is None:
+            return "closed"
+        if self._probing or self._clock() - self._opened_at >= self.cooldown_s:
+            return "half_open"
+        return "open"
+
+    def allow(self) -> bool:
+        """Whether a call may go out now (half-open lets exactly one trial through)."""
+        state = self.state
+        if state == "closed":
+            return True
+        if state == "half_open" and not self._probing:
+            self._probing = True
+            return True
+        return False
+
+    def record_success(self) -> None:
+        """A call succeeded: close."""
+        self._failures = 0
+        self._opened_at = None
+        self._probing = False
+
+    def record_failure(self) -> None:
+        """A call failed: count it, open at the threshold (or again after a failed trial)."""
+        self._failures += 1
+        if self._probing or self._failures >= self.threshold:
+            self._opened_at = self._clock()
+        self._probing = False

@@ -1,0 +1,1 @@
+"""Scripted fakes of external systems for unit tests."""
