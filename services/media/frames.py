@@ -94,7 +94,8 @@ def _build_ulaw_encode() -> npt.NDArray[np.uint8]:
     exponent = np.floor(np.log2(magnitude >> 7 | 1)).astype(np.int32)
     exponent = np.clip(exponent, 0, 7)
     mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)
+    codes: npt.NDArray[np.uint8] = (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)
+    return codes
 
 
 ULAW_DECODE = _build_ulaw_decode()
@@ -169,7 +170,8 @@ class StreamResampler:
         weights = self._cutoff * np.sinc(self._cutoff * distance) * window
         values = (self._buffer[taps - self._buffer_start] * weights).sum(axis=1)
         self._out_index += count
-        return np.clip(np.round(values), -32768, 32767).astype(np.int16)
+        out: Int16Array = np.clip(np.round(values), -32768, 32767).astype(np.int16)
+        return out
 
 
 def resample(samples: Int16Array, src_rate: int, dst_rate: int) -> Int16Array:
