@@ -2,6 +2,48 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from commands.common import console
+from scenarios.graph import to_mermaid
+from scenarios.library import library_dir, list_library
+from scenarios.schema import load_scenario
 
 app = typer.Typer(help="Scenarios: list, validate, graph.", no_args_is_help=True)
+
+ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
+
+
+@app.command("list")
+def list_command() -> None:
+    """Scenarios of the shipped library with their step counts."""
+    table = Table(title=f"Scenario library ({library_dir()})")
+    for column in ("name", "language", "steps", "file"):
+        table.add_column(column)
+    for entry in list_library():
+        table.add_row(entry.name, entry.language, str(entry.steps), entry.path.name)
+    console.print(table)
+
+
+@app.command("validate")
+def validate_command(file: ScenarioFile) -> None:
+    """Check a scenario; exits non-zero with the file, step and field of the first error."""
+    scenario = load_scenario(file)
+    console.print(f"[green]ok[/green] {scenario.name}: {len(scenario.steps)} steps, start {scenario.start!r}")
+    table = Table(title="Prompts")
+    for column in ("step", "field", "slot", "plays"):
+        table.add_column(column)
+    for step, field, prompt in scenario.slots():
+        plays = f"recording {prompt.audio}" if prompt.audio else "synthesized text"
+        table.add_row(step or "-", field, prompt.slot or "-", plays)
+    console.print(table)
+
+
+@app.command("graph")
+def graph_command(file: ScenarioFile) -> None:
+    """Print the scenario as a Mermaid flowchart."""
+    print(to_mermaid(load_scenario(file)), end="")

@@ -221,9 +221,8 @@ class Engine:
 
     def nlu_context(self, state: CallState) -> NluContext:
         """Allowed intents and keyword tables for the step the call is in."""
-        step = self._current(state)
-        allowed = {k for k in step.on if k not in ("silence", "no_match")} | set(self.scenario.global_intents)
-        return NluContext(state.step, tuple(sorted(allowed)), self.scenario.keywords_for(state.step))
+        allowed = self.scenario.allowed_intents(state.step)
+        return NluContext(state.step, allowed, self.scenario.keywords_for(state.step))
 
     # -- event handlers -------------------------------------------------------------------
 

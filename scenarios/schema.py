@@ -101,6 +101,11 @@ class Scenario:
             merged.setdefault(name, []).extend(phrases)
         return {name: tuple(phrases) for name, phrases in merged.items()}
 
+    def allowed_intents(self, step: str) -> tuple[str, ...]:
+        """Intents the caller may use at ``step``: its ``on`` intents plus the global ones."""
+        own = {key for key in self.steps[step].on if key not in SIGNALS}
+        return tuple(sorted(own | set(self.global_intents)))
+
     def slots(self) -> list[tuple[str, str, Prompt]]:
         """Every prompt as ``(step, field, prompt)``, for reports on recordings."""
         found = [(step.name, "say", step.say) for step in self.steps.values() if step.say]

@@ -1,0 +1,63 @@
+"""`minibot simulate chat SCENARIO`: type answers, see intent, confidence and the step taken."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from commands.common import console, settings
+from scenarios.chat import Understood, keyword_classifier, run_chat
+from scenarios.engine import Engine, NluContext
+from scenarios.library import resolve
+from services.nlp.llm import NluService
+
+
+def _read() -> str | None:
+    try:
+        return console.input("[bold cyan]vous>[/bold cyan] ")
+    except EOFError:
+        return None
+
+
+def chat_command(
+    scenario: Annotated[str, typer.Argument(help="Library scenario name or YAML file.")],
+    first_name: Annotated[str, typer.Option(help="Contact first name for {first_name}.")] = "Marie",
+    last_name: Annotated[str, typer.Option(help="Contact last name for {last_name}.")] = "Martin",
+    llm: Annotated[bool, typer.Option("--llm", help="Ask Ollama when the keywords are unsure.")] = False,
+    tz: Annotated[str, typer.Option(help="Time zone for callback times.")] = "Europe/Paris",
+) -> None:
+    """Talk to a scenario in the terminal (empty line = silence; /machine /bargein /hangup /timeout)."""
+    engine = Engine(resolve(scenario))
+    zone = ZoneInfo(tz)
+    classifier = keyword_classifier
+    loop = asyncio.new_event_loop()
+    if llm:
+        service = NluService.from_settings(settings())
+
+        def classifier(text: str, context: NluContext) -> Understood:
+            result = loop.run_until_complete(service.classify(text, context.allowed, context.keywords))
+            return Understood(
+                result.intent, result.confidence, result.sentiment, result.entities, result.source
+            )
+
+    console.print("[dim]Empty line = silence. /machine /bargein /hangup /timeout. Ctrl-D hangs up.[/dim]")
+    try:
+        run_chat(
+            engine,
+            _read,
+            lambda line: console.print(line, markup=False, highlight=False),
+            contact_vars={"first_name": first_name, "last_name": last_name},
+            classifier=classifier,
+            now=lambda: datetime.now(zone),
+        )
+    finally:
+        loop.close()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``chat`` command to the ``simulate`` group."""
+    app.command("chat")(chat_command)
