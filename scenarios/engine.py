@@ -353,9 +353,8 @@ class Engine:
         final: list[Action] = [*actions]
         if hangup:
             final.append(EndCall(reason))
-        final.append(
-            Finish(status, state.score, state.answers, reason, self._sentiment(state), state.callback_at)
-        )
+        answers = {key: dict(value) for key, value in state.answers.items()}  # plain dicts: JSON-ready
+        final.append(Finish(status, state.score, answers, reason, self._sentiment(state), state.callback_at))
         return state, final
 
     def _computed_status(self, state: CallState) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -68,6 +69,7 @@ def test_qualified_lead_is_transferred(engine: Engine) -> None:
     finish = _finish(actions)
     assert (finish.status, finish.score) == ("qualified", 3)
     assert finish.answers["savings"] == {"intent": "yes", "text": "un livret A"}
+    assert json.dumps(finish.answers)  # the calls layer stores it as JSON as is
     assert state.path[-3:] == ("qualify", "offer", "transfer")
 
 
