@@ -25,7 +25,10 @@ def list_command() -> None:
     for column in ("name", "language", "steps", "file"):
         table.add_column(column)
     for entry in list_library():
-        table.add_row(entry.name, entry.language, str(entry.steps), entry.path.name)
+        if entry.error:
+            table.add_row(entry.name, "-", "[red]invalid[/red]", f"{entry.path.name}: {entry.error}")
+        else:
+            table.add_row(entry.name, entry.language, str(entry.steps), entry.path.name)
     console.print(table)
 
 

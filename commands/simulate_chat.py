@@ -39,7 +39,9 @@ def chat_command(
         service = NluService.from_settings(settings())
 
         def classifier(text: str, context: NluContext) -> Understood:
-            result = loop.run_until_complete(service.classify(text, context.allowed, context.keywords))
+            result = loop.run_until_complete(
+                service.classify(text, context.allowed, context.keywords, context.question)
+            )
             return Understood(
                 result.intent, result.confidence, result.sentiment, result.entities, result.source
             )

@@ -167,6 +167,7 @@ class NluContext:
     step: str
     allowed: tuple[str, ...]
     keywords: Mapping[str, tuple[str, ...]]
+    question: str = ""  # what the bot just asked, as context for the language model
 
 
 class _Vars(dict[str, str]):
@@ -222,7 +223,9 @@ class Engine:
     def nlu_context(self, state: CallState) -> NluContext:
         """Allowed intents and keyword tables for the step the call is in."""
         allowed = self.scenario.allowed_intents(state.step)
-        return NluContext(state.step, allowed, self.scenario.keywords_for(state.step))
+        say = self._current(state).say
+        question = self._text(state, say.text) if say else ""
+        return NluContext(state.step, allowed, self.scenario.keywords_for(state.step), question)
 
     # -- event handlers -------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios.schema import Scenario, load_scenario
-from services.errors import NotFoundError
+from services.errors import NotFoundError, ScenarioError
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class LibraryEntry:
     path: Path
     steps: int
     language: str
+    error: str = ""  # set when the file does not validate
 
 
 def library_dir() -> Path:
@@ -25,10 +26,14 @@ def library_dir() -> Path:
 
 
 def list_library() -> list[LibraryEntry]:
-    """Every valid scenario of the library, sorted by name."""
+    """Every scenario of the library, sorted by file name; invalid ones carry their error."""
     entries = []
     for path in sorted(library_dir().glob("*.yaml")):
-        scenario = load_scenario(path)
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            entries.append(LibraryEntry(path.stem, path, 0, "", error=str(exc)))
+            continue
         entries.append(LibraryEntry(scenario.name, path, len(scenario.steps), scenario.language))
     return entries
 

@@ -98,7 +98,7 @@ class KeywordModel:
         if not tokens:
             return FastResult(UNKNOWN, 0.0, mood)
         result = self._resolve(tokens, mood)
-        if allowed is not None and result.intent not in allowed and result.intent not in GLOBAL_INTENTS:
+        if allowed is not None and result.intent not in {*allowed, *GLOBAL_INTENTS, UNKNOWN}:
             return FastResult(UNKNOWN, 0.3, mood, result.matched)
         return result
 

@@ -150,6 +150,14 @@ CALLBACK = (
     "recontactez",
     "repasser",
     "je vous rappelle",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "apres demain",
 )
 WHO_ARE_YOU = (
     "qui etes vous",

@@ -180,3 +180,4 @@ def test_nlu_context_lists_allowed_intents_and_step_keywords(engine: Engine) -> 
     assert {"yes", "no", "do_not_call", "callback"} <= set(context.allowed)
     assert "silence" not in context.allowed
     assert "livret a" in context.keywords["yes"]
+    assert context.question.startswith("Merci ! Détenez-vous")

@@ -66,7 +66,9 @@ def test_step_keywords_and_their_negation() -> None:
 
 
 def test_allowed_intents_filter_but_keep_globals() -> None:
-    assert classify("oui", allowed={"no"}).intent == "unknown"
+    filtered = classify("oui", allowed={"no"})
+    assert (filtered.intent, filtered.confidence) == ("unknown", 0.3)
+    assert classify("le chien aboie", allowed={"no"}).confidence == 0.0
     assert classify("ne m'appelez plus", allowed={"yes"}).intent == "do_not_call"
 
 

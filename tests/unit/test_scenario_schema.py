@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from scenarios.library import library_dir, list_library
+from scenarios.library import library_dir, list_library, resolve
 from scenarios.schema import load_scenario, parse_yaml, scenario_from_dict
-from services.errors import ScenarioError
+from services.errors import NotFoundError, ScenarioError
 
 pytestmark = pytest.mark.unit
 
@@ -128,3 +128,9 @@ def test_library_patrimoine_is_valid_and_listed() -> None:
     assert scenario.language == "fr-FR"
     assert {"intro", "q1_savings", "q2_inflation", "q3_adviser", "offer"} <= set(scenario.steps)
     assert scenario.voicemail is not None and entries["patrimoine"].steps == len(scenario.steps)
+    assert entries["patrimoine"].error == ""
+
+
+def test_resolve_unknown_library_name() -> None:
+    with pytest.raises(NotFoundError, match="minibot scenario list"):
+        resolve("nope")
