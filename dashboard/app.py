@@ -1,0 +1,103 @@
+"""The dashboard application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from psycopg_pool import AsyncConnectionPool
+
+from dashboard import api, auth, i18n, live, security, views
+from dashboard.keys import CLOCK, LIMITER, POLL_SECONDS, POOL, SECRET, SETTINGS, Clock
+from dashboard.ratelimit import RateLimiter
+from services.config import Settings
+from services.db import open_pool
+
+HERE = Path(__file__).resolve().parent
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fmt_dt(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+async def _context(request: web.Request) -> dict[str, Any]:
+    settings = request.app[SETTINGS]
+    lang = i18n.pick_language(
+        request.query.get("lang"), request.headers.get("Accept-Language"), settings.language
+    )
+    session = request.get(auth.SESSION_KEY)
+    return {
+        "lang": lang,
+        "t": lambda key: i18n.translate(lang, key),
+        "session": session,
+        "csrf": request.get(auth.CSRF_KEY, ""),
+        "can": lambda role: session is not None and security.role_at_least(session.role, role),
+        "path": request.path,
+    }
+
+
+def _add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/", views.index)
+    r.add_get("/login", auth.login_page)
+    r.add_post("/login", auth.login_submit)
+    r.add_post("/logout", auth.logout)
+    r.add_get("/campaigns", views.campaigns_page)
+    r.add_post("/campaigns/{id}/{action:start|pause|stop}", views.campaign_action)
+    r.add_get("/live", live.live_page)
+    r.add_get("/live/events", live.live_events)
+    r.add_get("/leads", views.leads_page)
+    r.add_get("/leads/export.csv", views.leads_export)
+    r.add_post("/leads/{id}/review", views.lead_review)
+    r.add_post("/leads/{id}/assign", views.lead_assign)
+    r.add_get("/calls/{id}", views.call_page)
+    r.add_get("/calls/{id}/recording", views.call_recording)
+    r.add_post("/contacts/{id}/erase", views.contact_erase)
+    r.add_static("/static", HERE / "static")
+    api.add_routes(app)
+
+
+def create_app(
+    settings: Settings,
+    database: str | AsyncConnectionPool,
+    *,
+    clock: Clock = _utcnow,
+    poll_seconds: float = 0.5,
+) -> web.Application:
+    """Build the dashboard: ``database`` is a URL (the app opens and closes its pool) or an open pool."""
+    app = web.Application(middlewares=[auth.auth_middleware])
+    app[SETTINGS] = settings
+    app[SECRET] = security.load_secret_key(settings.secret_key, settings.data_dir)
+    app[CLOCK] = clock
+    app[LIMITER] = RateLimiter()
+    app[POLL_SECONDS] = poll_seconds
+    if isinstance(database, AsyncConnectionPool):
+        app[POOL] = database
+    else:
+        url = database
+
+        async def pool_ctx(app: web.Application) -> AsyncIterator[None]:
+            app[POOL] = await open_pool(url, min_size=2, max_size=10)
+            yield
+            await app[POOL].close()
+
+        app.cleanup_ctx.append(pool_ctx)
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+        context_processors=[_context],
+    )
+    env.filters["dt"] = _fmt_dt
+    app.on_response_prepare.append(auth.on_prepare)
+    _add_routes(app)
+    return app

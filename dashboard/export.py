@@ -1,0 +1,43 @@
+"""CSV export of leads, produced chunk by chunk so large exports stream."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+
+from dashboard.store import LeadFilter, iter_leads
+
+CSV_COLUMNS = (
+    "id", "created_at", "campaign", "status", "score", "phone", "first_name", "last_name",
+    "callback_at", "summary", "reviewed_at", "assigned_email", "call_id",
+)  # fmt: skip
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    # neutralise spreadsheet formulas (CSV injection)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text
+
+
+async def csv_chunks(
+    pool: AsyncConnectionPool, flt: LeadFilter, rows_per_chunk: int = 500
+) -> AsyncIterator[str]:
+    """The header line, then CSV text in chunks of ``rows_per_chunk`` leads."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    async for row in iter_leads(pool, flt):
+        writer.writerow([_cell(row.get(col)) for col in CSV_COLUMNS])
+        count += 1
+        if count % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

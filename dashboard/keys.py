@@ -1,0 +1,21 @@
+"""Typed keys of the aiohttp application state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiohttp import web
+from psycopg_pool import AsyncConnectionPool
+
+from dashboard.ratelimit import RateLimiter
+from services.config import Settings
+
+Clock = Callable[[], datetime]
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", AsyncConnectionPool)
+SECRET = web.AppKey("secret", str)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+LIMITER = web.AppKey("limiter", RateLimiter)
+POLL_SECONDS = web.AppKey("poll_seconds", float)

@@ -1,0 +1,194 @@
+"""Server-rendered pages: campaigns, leads, call detail, recordings, and the actions behind their forms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from dashboard import rgpd, store, svg
+from dashboard.auth import requires, session_of
+from dashboard.export import csv_chunks
+from dashboard.keys import CLOCK, POOL, SETTINGS
+from dashboard.security import redact
+from dashboard.store import LEAD_STATUSES, FilterError, LeadFilter
+from services.db import query
+from services.errors import ConflictError, NotFoundError
+
+
+def _int_param(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    """GET / -> the campaigns page."""
+    raise web.HTTPFound("/campaigns")
+
+
+@requires("viewer")
+async def campaigns_page(request: web.Request) -> web.StreamResponse:
+    """GET /campaigns: KPIs per campaign and a calls-per-hour chart."""
+    pool = request.app[POOL]
+    now = request.app[CLOCK]()
+    campaigns = await store.fetch_all(pool, "campaign_kpis", {"campaign_id": None})
+    for c in campaigns:
+        hours = await store.fetch_all(
+            pool, "calls_per_hour", {"campaign_id": c["id"], "now": now, "hours": 24}
+        )
+        c["chart"] = svg.bar_chart(
+            [(h["hour"].strftime("%H:00"), int(h["calls"])) for h in hours], title=c["name"]
+        )
+        c["qualified_rate"] = (c["qualified"] / c["answered"]) if c["answered"] else None
+    return aiohttp_jinja2.render_template("campaigns.html", request, {"campaigns": campaigns})
+
+
+@requires("supervisor")
+async def campaign_action(request: web.Request) -> web.StreamResponse:
+    """POST /campaigns/{id}/{action}: start, pause or stop."""
+    try:
+        await store.control_campaign(
+            request.app[POOL],
+            _int_param(request, "id"),
+            request.match_info["action"],
+            session_of(request).email,
+        )
+    except NotFoundError as exc:
+        raise web.HTTPNotFound(text=str(exc)) from exc
+    except ConflictError as exc:
+        raise web.HTTPConflict(text=str(exc)) from exc
+    raise web.HTTPSeeOther("/campaigns")
+
+
+@requires("viewer")
+async def leads_page(request: web.Request) -> web.StreamResponse:
+    """GET /leads: filters, sort, keyset pagination."""
+    try:
+        flt = LeadFilter.parse(request.query)
+        rows, next_cursor = await store.leads_page(request.app[POOL], flt, 50)
+    except FilterError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+    session = session_of(request)
+    pool = request.app[POOL]
+    campaigns = await store.fetch_all(pool, "list_campaigns")
+    assignees: list[dict[str, Any]] = []
+    if session.role != "viewer":
+        async with pool.connection() as conn:
+            assignees = list(await (await conn.execute(query("users", "list_assignable_users"))).fetchall())
+    next_params = {**flt.query_params(), "cursor": next_cursor} if next_cursor else None
+    return aiohttp_jinja2.render_template(
+        "leads.html",
+        request,
+        {
+            "leads": redact(rows, session.role),
+            "flt": flt,
+            "statuses": LEAD_STATUSES,
+            "campaigns": campaigns,
+            "assignees": assignees,
+            "next_params": next_params,
+            "export_params": flt.query_params(),
+        },
+    )
+
+
+@requires("supervisor")
+async def leads_export(request: web.Request) -> web.StreamResponse:
+    """GET /leads/export.csv: the current filter as a streamed CSV download."""
+    try:
+        flt = LeadFilter.parse(request.query)
+    except FilterError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="leads.csv"',
+        }
+    )
+    await response.prepare(request)
+    async for chunk in csv_chunks(request.app[POOL], flt):
+        await response.write(chunk.encode())
+    await store.audit(request.app[POOL], session_of(request).email, "leads.export", "", flt.query_params())
+    await response.write_eof()
+    return response
+
+
+async def _lead_update(request: web.Request, name: str, params: dict[str, Any]) -> web.StreamResponse:
+    row = await store.fetch_one(request.app[POOL], name, params)
+    if row is None:
+        raise web.HTTPNotFound(text="no such lead")
+    back = request.headers.get("Referer", "/leads")
+    raise web.HTTPSeeOther(back if back.startswith(f"{request.scheme}://{request.host}/") else "/leads")
+
+
+@requires("supervisor")
+async def lead_review(request: web.Request) -> web.StreamResponse:
+    """POST /leads/{id}/review."""
+    params = {"lead_id": _int_param(request, "id"), "user_id": session_of(request).user_id}
+    return await _lead_update(request, "mark_lead_reviewed", params)
+
+
+@requires("supervisor")
+async def lead_assign(request: web.Request) -> web.StreamResponse:
+    """POST /leads/{id}/assign (form field user_id; empty unassigns)."""
+    form = await request.post()
+    raw = str(form.get("user_id", ""))
+    if raw and not raw.isdigit():
+        raise web.HTTPBadRequest(text="user_id must be an integer")
+    params = {"lead_id": _int_param(request, "id"), "user_id": int(raw) if raw else None}
+    return await _lead_update(request, "assign_lead", params)
+
+
+@requires("viewer")
+async def call_page(request: web.Request) -> web.StreamResponse:
+    """GET /calls/{id}: transcript, sentiment timeline, recording player, AMD verdict, other attempts."""
+    pool = request.app[POOL]
+    call_id = _int_param(request, "id")
+    call = await store.fetch_one(pool, "call_detail", {"call_id": call_id})
+    if call is None:
+        raise web.HTTPNotFound(text="no such call")
+    session = session_of(request)
+    call = redact([call], session.role)[0]
+    turns = await store.fetch_all(pool, "call_turns", {"call_id": call_id})
+    attempts = []
+    if call["contact_id"] is not None:
+        attempts = await store.fetch_all(pool, "contact_attempts", {"contact_id": call["contact_id"]})
+    timeline = svg.sentiment_timeline(
+        [(int(t["start_ms"] or 0), str(t["sentiment"])) for t in turns if t["speaker"] == "caller"]
+    )
+    return aiohttp_jinja2.render_template(
+        "call.html",
+        request,
+        {"call": call, "turns": turns, "attempts": attempts, "timeline": timeline},
+    )
+
+
+def _recording_file(base: Path, raw: str) -> Path | None:
+    """The recording file when it exists inside the recordings directory (never outside it)."""
+    path = Path(raw).resolve()
+    return path if path.is_relative_to(base.resolve()) and path.is_file() else None
+
+
+@requires("supervisor")
+async def call_recording(request: web.Request) -> web.StreamResponse:
+    """GET /calls/{id}/recording: the WAV file, with HTTP Range support; only under recordings_dir."""
+    row = await store.fetch_one(request.app[POOL], "call_detail", {"call_id": _int_param(request, "id")})
+    if row is None or not row["recording_path"]:
+        raise web.HTTPNotFound(text="no recording")
+    path = _recording_file(request.app[SETTINGS].recordings_dir, str(row["recording_path"]))
+    if path is None:
+        raise web.HTTPNotFound(text="no recording")
+    return web.FileResponse(path, headers={"Content-Type": "audio/wav", "Cache-Control": "private, no-store"})
+
+
+@requires("admin")
+async def contact_erase(request: web.Request) -> web.StreamResponse:
+    """POST /contacts/{id}/erase: RGPD erasure (admin only), audited."""
+    try:
+        await rgpd.erase_contact(request.app[POOL], _int_param(request, "id"), session_of(request).email)
+    except NotFoundError as exc:
+        raise web.HTTPNotFound(text=str(exc)) from exc
+    raise web.HTTPSeeOther("/leads")

@@ -1,0 +1,179 @@
+-- Dashboard and JSON API: campaign KPIs, live calls, leads (keyset pages), call detail, RGPD.
+
+-- name: campaign_kpis
+SELECT c.id, c.name, c.status, c.scenario,
+       (SELECT count(*) FROM contacts ct WHERE ct.campaign_id = c.id) AS contacts,
+       k.dialled, k.answered, k.human, k.machine, k.avg_duration_s,
+       l.leads, l.qualified, l.dnc_requests
+FROM campaigns c
+CROSS JOIN LATERAL (
+    SELECT count(*) AS dialled,
+           count(answered_at) AS answered,
+           count(*) FILTER (WHERE amd_result = 'human') AS human,
+           count(*) FILTER (WHERE amd_result = 'machine') AS machine,
+           avg(extract(epoch FROM ended_at - answered_at))
+               FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL) AS avg_duration_s
+    FROM calls WHERE calls.campaign_id = c.id
+) k
+CROSS JOIN LATERAL (
+    SELECT count(*) AS leads,
+           count(*) FILTER (WHERE status = 'qualified') AS qualified,
+           count(*) FILTER (WHERE status = 'do_not_call') AS dnc_requests
+    FROM leads WHERE leads.campaign_id = c.id
+) l
+WHERE (%(campaign_id)s::bigint IS NULL OR c.id = %(campaign_id)s)
+ORDER BY c.id DESC;
+
+-- name: calls_per_hour
+-- Calls created per hour over the last %(hours)s hours (zero-filled), for one campaign.
+SELECT h.hour, count(calls.id) AS calls
+FROM generate_series(date_trunc('hour', %(now)s::timestamptz) - make_interval(hours => %(hours)s - 1),
+                     date_trunc('hour', %(now)s::timestamptz), interval '1 hour') AS h(hour)
+LEFT JOIN calls ON calls.campaign_id = %(campaign_id)s
+               AND calls.created_at >= h.hour AND calls.created_at < h.hour + interval '1 hour'
+GROUP BY h.hour ORDER BY h.hour;
+
+-- name: list_campaigns
+SELECT id, name, status, scenario, max_concurrent_calls, calls_per_second, created_at, updated_at
+FROM campaigns ORDER BY id DESC;
+
+-- name: set_campaign_status
+-- Allowed moves: start from draft/paused/stopped, pause from running, stop from running/paused.
+UPDATE campaigns SET status = %(status)s, updated_at = now()
+WHERE id = %(campaign_id)s AND status = ANY(%(from_statuses)s::text[])
+RETURNING id, name, status;
+
+-- name: enqueue_unqueued_contacts
+INSERT INTO call_queue (campaign_id, contact_id)
+SELECT ct.campaign_id, ct.id FROM contacts ct
+WHERE ct.campaign_id = %(campaign_id)s AND ct.erased_at IS NULL AND ct.refused_at IS NULL
+ON CONFLICT (campaign_id, contact_id) DO NOTHING;
+
+-- name: live_calls
+SELECT c.id, c.campaign_id, cp.name AS campaign, c.status, c.current_step, c.originated_at, c.answered_at,
+       c.amd_result, ct.phone
+FROM calls c
+JOIN campaigns cp ON cp.id = c.campaign_id
+LEFT JOIN contacts ct ON ct.id = c.contact_id
+WHERE c.status <> 'ended'
+ORDER BY c.id;
+
+-- name: live_turns_after
+SELECT t.id, t.call_id, t.seq, t.speaker, t.step, t.text, t.intent
+FROM turns t JOIN calls c ON c.id = t.call_id
+WHERE c.status <> 'ended' AND t.id > %(after_id)s
+ORDER BY t.id LIMIT 500;
+
+-- name: leads_by_recent
+SELECT l.id, l.call_id, l.contact_id, l.campaign_id, cp.name AS campaign, l.status, l.score, l.summary,
+       l.sentiment, l.callback_at, l.created_at, l.reviewed_at, l.assigned_to, u.email AS assigned_email,
+       ct.phone, ct.first_name, ct.last_name
+FROM leads l
+JOIN campaigns cp ON cp.id = l.campaign_id
+LEFT JOIN contacts ct ON ct.id = l.contact_id
+LEFT JOIN users u ON u.id = l.assigned_to
+WHERE (%(campaign_id)s::bigint IS NULL OR l.campaign_id = %(campaign_id)s)
+  AND (%(status)s::text IS NULL OR l.status = %(status)s)
+  AND (%(min_score)s::integer IS NULL OR l.score >= %(min_score)s)
+  AND (%(since)s::timestamptz IS NULL OR l.created_at >= %(since)s)
+  AND (%(until)s::timestamptz IS NULL OR l.created_at < %(until)s)
+  AND (%(after_id)s::bigint IS NULL OR (l.created_at, l.id) < (%(after_created)s::timestamptz, %(after_id)s))
+ORDER BY l.created_at DESC, l.id DESC
+LIMIT %(limit)s;
+
+-- name: leads_by_score
+SELECT l.id, l.call_id, l.contact_id, l.campaign_id, cp.name AS campaign, l.status, l.score, l.summary,
+       l.sentiment, l.callback_at, l.created_at, l.reviewed_at, l.assigned_to, u.email AS assigned_email,
+       ct.phone, ct.first_name, ct.last_name
+FROM leads l
+JOIN campaigns cp ON cp.id = l.campaign_id
+LEFT JOIN contacts ct ON ct.id = l.contact_id
+LEFT JOIN users u ON u.id = l.assigned_to
+WHERE (%(campaign_id)s::bigint IS NULL OR l.campaign_id = %(campaign_id)s)
+  AND (%(status)s::text IS NULL OR l.status = %(status)s)
+  AND (%(min_score)s::integer IS NULL OR l.score >= %(min_score)s)
+  AND (%(since)s::timestamptz IS NULL OR l.created_at >= %(since)s)
+  AND (%(until)s::timestamptz IS NULL OR l.created_at < %(until)s)
+  AND (%(after_id)s::bigint IS NULL OR (l.score, l.id) < (%(after_score)s::integer, %(after_id)s))
+ORDER BY l.score DESC, l.id DESC
+LIMIT %(limit)s;
+
+-- name: mark_lead_reviewed
+UPDATE leads SET reviewed_by = %(user_id)s, reviewed_at = now() WHERE id = %(lead_id)s RETURNING id;
+
+-- name: assign_lead
+UPDATE leads SET assigned_to = %(user_id)s WHERE id = %(lead_id)s RETURNING id;
+
+-- name: list_calls
+SELECT c.id, c.campaign_id, c.contact_id, c.attempt, c.status, c.current_step, c.outcome, c.amd_result,
+       c.originated_at, c.answered_at, c.ended_at, c.created_at, ct.phone
+FROM calls c LEFT JOIN contacts ct ON ct.id = c.contact_id
+WHERE (%(campaign_id)s::bigint IS NULL OR c.campaign_id = %(campaign_id)s)
+  AND (%(status)s::text IS NULL OR c.status = %(status)s)
+  AND (%(before_id)s::bigint IS NULL OR c.id < %(before_id)s)
+ORDER BY c.id DESC
+LIMIT %(limit)s;
+
+-- name: call_detail
+SELECT c.id, c.campaign_id, cp.name AS campaign, c.contact_id, c.attempt, c.status, c.current_step,
+       c.outcome, c.amd_result, c.amd_reason, c.hangup_cause, c.hangup_cause_text, c.recording_path,
+       c.queued_at, c.originated_at, c.answered_at, c.ended_at, c.created_at,
+       ct.phone, ct.first_name, ct.last_name, ct.erased_at,
+       l.id AS lead_id, l.status AS lead_status, l.score, l.summary, l.sentiment_timeline
+FROM calls c
+JOIN campaigns cp ON cp.id = c.campaign_id
+LEFT JOIN contacts ct ON ct.id = c.contact_id
+LEFT JOIN leads l ON l.call_id = c.id
+WHERE c.id = %(call_id)s;
+
+-- name: call_turns
+SELECT id, seq, speaker, step, text, intent, confidence, sentiment, start_ms, end_ms, asr_latency_ms,
+       response_latency_ms, barge_in, interrupted_at_ms
+FROM turns WHERE call_id = %(call_id)s ORDER BY seq;
+
+-- name: contact_attempts
+SELECT id, attempt, status, outcome, amd_result, created_at, ended_at
+FROM calls WHERE contact_id = %(contact_id)s ORDER BY created_at, id;
+
+-- name: stats
+SELECT (SELECT count(*) FROM campaigns WHERE status = 'running') AS running_campaigns,
+       (SELECT count(*) FROM calls WHERE status <> 'ended') AS live_calls,
+       (SELECT count(*) FROM calls WHERE created_at >= %(since)s) AS calls_since,
+       (SELECT count(*) FROM leads WHERE created_at >= %(since)s) AS leads_since,
+       (SELECT count(*) FROM leads WHERE created_at >= %(since)s AND status = 'qualified') AS qualified_since;
+
+-- name: contact_recordings
+SELECT recording_path FROM calls WHERE contact_id = %(contact_id)s AND recording_path IS NOT NULL;
+
+-- name: erase_contact_turns
+UPDATE turns SET text = '' WHERE call_id IN (SELECT id FROM calls WHERE contact_id = %(contact_id)s);
+
+-- name: erase_contact_calls
+UPDATE calls SET recording_path = NULL WHERE contact_id = %(contact_id)s;
+
+-- name: erase_contact_leads
+UPDATE leads SET answers = '{}'::jsonb, summary = '', rationale = '' WHERE contact_id = %(contact_id)s;
+
+-- name: erase_contact
+UPDATE contacts
+SET phone = 'erased-' || id, first_name = '', last_name = '', extra = '{}'::jsonb, consent = '',
+    erased_at = now()
+WHERE id = %(contact_id)s AND erased_at IS NULL
+RETURNING id, campaign_id;
+
+-- name: insert_audit
+INSERT INTO audit_log (actor, action, target, details) VALUES (%(actor)s, %(action)s, %(target)s, %(details)s);
+
+-- name: expired_recordings
+SELECT id, recording_path FROM calls
+WHERE recording_path IS NOT NULL AND ended_at < %(cutoff)s;
+
+-- name: purge_expired_recordings
+UPDATE calls SET recording_path = NULL WHERE recording_path IS NOT NULL AND ended_at < %(cutoff)s;
+
+-- name: purge_expired_turns
+UPDATE turns SET text = ''
+WHERE text <> '' AND call_id IN (SELECT id FROM calls WHERE ended_at < %(cutoff)s);
+
+-- name: campaign_exists
+SELECT id FROM campaigns WHERE id = %(campaign_id)s;
