@@ -60,7 +60,8 @@ class AriClient:
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                auth=aiohttp.BasicAuth(self.user, self.password), timeout=self._timeout
+                headers={"Authorization": aiohttp.encode_basic_auth(self.user, self.password)},
+                timeout=self._timeout,
             )
         return self._session
 

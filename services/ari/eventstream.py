@@ -38,7 +38,7 @@ class AriEventStream:
     ) -> None:
         self.url = base_url.rstrip("/") + "/ari/events"
         self.app = app
-        self._auth = aiohttp.BasicAuth(user, password)
+        self._headers = {"Authorization": aiohttp.encode_basic_auth(user, password)}
         self.on_reconnect = on_reconnect
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
@@ -57,7 +57,7 @@ class AriEventStream:
 
     async def __aiter__(self) -> AsyncIterator[AriEvent]:
         failures = 0
-        async with aiohttp.ClientSession(auth=self._auth) as session:
+        async with aiohttp.ClientSession(headers=self._headers) as session:
             while True:
                 try:
                     async with session.ws_connect(

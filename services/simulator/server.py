@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -83,3 +85,15 @@ class SimulatedPbx:
     async def callee_hangup(self, channel_id: str) -> None:
         """The far end hangs up (cause 16)."""
         await self.engine.hangup(channel_id, 16)
+
+
+async def serve(pbx: SimulatedPbx, ready: Callable[[SimulatedPbx], None] | None = None) -> None:
+    """Run ``pbx`` until SIGINT/SIGTERM (``minibot simulate pbx``)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with pbx:
+        if ready is not None:
+            ready(pbx)
+        await stop.wait()
