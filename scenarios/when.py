@@ -2,8 +2,8 @@
 
 Understands "demain", "après-demain", weekdays ("lundi prochain"), "ce soir", "cet après-midi",
 "ce matin", "vers 14h", "à 14h30", "14 heures", "deux heures", "midi", "dans 2 heures",
-"la semaine prochaine". Returns ``None`` when nothing usable is found. Calling windows are the
-campaigns layer's business: this module only reads the words.
+"la semaine prochaine", "dans une demi-heure". Returns ``None`` when nothing usable is found.
+Calling windows are the campaigns layer's business: this module only reads the words.
 """
 
 from __future__ import annotations
@@ -97,6 +97,10 @@ def _clock(text: str) -> tuple[int, int] | None:
 def parse_when(text: str, now: datetime) -> datetime | None:
     """The moment described by ``text`` relative to ``now`` (aware), or ``None``."""
     words = _digits(normalize(text))
+    half = re.search(r"\bdans (1 )?(demi heure|quart d heure)\b", words)
+    if half:
+        minutes = 30 if half.group(2) == "demi heure" else 15
+        return (now + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
     relative = _RELATIVE.search(words)
     if relative:
         amount = int(relative.group(1))

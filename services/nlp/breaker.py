@@ -47,6 +47,10 @@ class CircuitBreaker:
         self._opened_at = None
         self._probing = False
 
+    def cancel_trial(self) -> None:
+        """A call was cancelled before it ended: let another trial through later."""
+        self._probing = False
+
     def record_failure(self) -> None:
         """A call failed: count it, open at the threshold (or again after a failed trial)."""
         self._failures += 1

@@ -144,6 +144,9 @@ class NluService:
             answer = await asyncio.wait_for(self._ask(text, allowed, question), self.budget_s)
         except TimeoutError:
             return self._failed(fast, f"no answer within {self.budget_s * 1000:.0f} ms")
+        except asyncio.CancelledError:
+            self.breaker.cancel_trial()
+            raise
         except NlpError as exc:
             return self._failed(fast, exc.message)
         except (ollama.ResponseError, ConnectionError, httpx.HTTPError) as exc:

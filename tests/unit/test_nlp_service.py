@@ -143,6 +143,16 @@ def test_breaker_state_machine() -> None:
     assert _state(breaker) == "closed" and breaker.allow()
 
 
+def test_cancelled_trial_lets_a_later_trial_through() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(threshold=1, cooldown_s=5, clock=lambda: now[0])
+    breaker.record_failure()
+    now[0] = 5.0
+    assert breaker.allow() and not breaker.allow()
+    breaker.cancel_trial()
+    assert breaker.allow()
+
+
 async def test_fake_serves_tags_and_version() -> None:
     import ollama
 

@@ -35,6 +35,10 @@ NOW = datetime(2026, 11, 23, 11, 0, tzinfo=PARIS)  # a Monday
         ("demain vers dix heures et demie", datetime(2026, 11, 24, 10, 30)),
         ("vers 10h", datetime(2026, 11, 24, 10, 0)),  # already past today -> tomorrow
         ("vendredi à 17 h 15", datetime(2026, 11, 27, 17, 15)),
+        ("dans une demi-heure", datetime(2026, 11, 23, 11, 30)),
+        ("dans un quart d'heure", datetime(2026, 11, 23, 11, 15)),
+        ("quatorze heures trente", datetime(2026, 11, 23, 14, 30)),
+        ("sept heures du soir", datetime(2026, 11, 23, 19, 0)),
     ],
 )
 def test_parse_when(text: str, expected: datetime) -> None:
