@@ -324,7 +324,7 @@ class Engine:
     # -- steps ----------------------------------------------------------------------------
 
     def _enter(self, state: CallState, name: str, actions: list[Action]) -> tuple[CallState, list[Action]]:
-        for _ in range(len(self.scenario.steps) + 1):  # branch chains are finite (validated graph)
+        for _ in range(len(self.scenario.steps) + 1):  # validation rejects branch loops
             step = self.scenario.steps[name]
             state = replace(state, step=name, path=(*state.path, name))
             if step.branch is None:
@@ -341,10 +341,8 @@ class Engine:
         if step.action == "transfer":
             endpoint = step.endpoint or self.scenario.transfer_endpoint
             status = step.status or self.scenario.qualify.status_if_met
-            done = self._finish(
-                state, [*actions, *said, Transfer(endpoint)], status, "transfer", hangup=False
-            )
-            return done
+            transfer = [*actions, *said, Transfer(endpoint)]
+            return self._finish(state, transfer, status, "transfer", hangup=False)
         return self._finish(
             state, [*actions, *said], step.status or self._computed_status(state), "completed"
         )

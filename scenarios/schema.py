@@ -266,14 +266,32 @@ def _targets(step: Step) -> list[tuple[str, str]]:
     return pairs
 
 
+def _branch_loop(steps: Mapping[str, Step], chain: list[str]) -> list[str]:
+    """A chain of branch steps that comes back on itself (a call would never settle), or []."""
+    branch = steps[chain[-1]].branch
+    for target in branch or ():
+        if target in chain:
+            return [*chain, target]
+        loop = _branch_loop(steps, [*chain, target])
+        if loop:
+            return loop
+    return []
+
+
 def _check_graph(reader: _Reader, start: str, steps: Mapping[str, Step], known: set[str]) -> None:
     for step in steps.values():
         for field_, target in _targets(step):
             if target not in steps:
                 raise reader.fail(f"unknown target step {target!r}", step.name, field_)
-        for key in (*step.on, *step.score):
-            if key not in known and key not in SIGNALS:
-                raise reader.fail(f"intent {key!r} is not defined (add it under intents:)", step.name, key)
+        for prefix, keys in (("on", step.on), ("score", step.score)):
+            for key in keys:
+                if key not in known and key not in SIGNALS:
+                    message = f"intent {key!r} is not defined (add it under intents:)"
+                    raise reader.fail(message, step.name, f"{prefix}.{key}")
+    for step in steps.values():  # after the loop above: every target exists
+        loop = _branch_loop(steps, [step.name])
+        if loop:
+            raise reader.fail(f"branch loop {' -> '.join(loop)}", step.name, "branch")
     seen, todo = {start}, [start]
     while todo:
         for _, target in _targets(steps[todo.pop()]):

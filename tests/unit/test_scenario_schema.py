@@ -54,7 +54,8 @@ def test_minimal_scenario_loads_with_defaults_merged() -> None:
         (["steps", "hello", "on", "yes"], "nowhere", "hello", "on.yes", "unknown target step"),
         (["steps", "orphan"], {"say": "x", "action": "hangup"}, "orphan", "steps", "unreachable"),
         (["steps", "hello", "on", "Bad-Name"], "bye", "hello", "on.Bad-Name", "bad intent name"),
-        (["steps", "hello", "on", "maybe"], "bye", "hello", "maybe", "not defined"),
+        (["steps", "hello", "on", "maybe"], "bye", "hello", "on.maybe", "not defined"),
+        (["steps", "hello", "score"], {"maybe": 1}, "hello", "score.maybe", "not defined"),
         (["start"], "", "", "start", "missing start"),
         (["start"], "ghost", "", "start", "not defined"),
         (["steps", "hello", "timeout_s"], "soon", "hello", "timeout_s", "expected"),
@@ -86,6 +87,14 @@ def test_question_without_silence_handler_is_rejected() -> None:
     del data["defaults"]["silence"]
     error = _error(data)
     assert (error.step, error.field) == ("hello", "on") and "silence" in error.message
+
+
+def test_branch_loop_is_rejected() -> None:
+    data = _with(["steps", "hello", "on", "yes"], "fork")
+    data["steps"]["fork"] = {"branch": {"qualified": "join", "otherwise": "bye"}}
+    data["steps"]["join"] = {"branch": {"qualified": "fork", "otherwise": "bye"}}
+    error = _error(data)
+    assert error.field == "branch" and "branch loop" in error.message
 
 
 def test_missing_prompt_file_is_reported(tmp_path: Path) -> None:
