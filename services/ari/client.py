@@ -42,6 +42,7 @@ class AriClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session = session
         self._own_session = session is None
+        self._auth = {"Authorization": aiohttp.encode_basic_auth(user, password)}
 
     async def __aenter__(self) -> AriClient:
         return self
@@ -59,10 +60,7 @@ class AriClient:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(
-                headers={"Authorization": aiohttp.encode_basic_auth(self.user, self.password)},
-                timeout=self._timeout,
-            )
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
 
     async def call(self, name: str, path_args: Mapping[str, str] | None = None, **params: Any) -> Any:
@@ -77,7 +75,7 @@ class AriClient:
         url = f"{self.base_url}/ari{path}"
         try:
             async with self._http().request(
-                op.method, url, params=query, json=body if op.body else None
+                op.method, url, params=query, json=body if op.body else None, headers=self._auth
             ) as response:
                 text = await response.text()
                 if response.status >= 400:
