@@ -1,29 +1,10 @@
-"""Language understanding: keyword fast path, Ollama service, post-call analysis.
+"""Language understanding (services layer: plain data in, never imports the scenarios).
 
-Services layer: takes keyword tables as plain data and never imports the scenarios.
+Kept import-light on purpose (the pure scenario engine uses ``text``); import the modules:
+
+- ``services.nlp.keywords``: ``classify(text, keywords, allowed)``, the French keyword fast path
+- ``services.nlp.llm``: ``NluService`` (Ollama with budget, breaker, cache, ``health()``)
+- ``services.nlp.analysis``: ``analyze_call(turns, status=..., ...)`` post-call analysis
+- ``services.nlp.insults``: ``mask_insults(text)``
+- ``services.nlp.evaluate``: accuracy / precision / recall on labelled phrases
 """
-
-from services.nlp.analysis import CallAnalysis, Turn, analyze_call, heuristic_analysis
-from services.nlp.breaker import CircuitBreaker
-from services.nlp.insults import contains_insult, mask_insults
-from services.nlp.keywords import FastResult, classify, keyword_model, sentiment_of
-from services.nlp.llm import NluResult, NluService, intent_schema
-from services.nlp.text import normalize
-
-__all__ = [
-    "CallAnalysis",
-    "CircuitBreaker",
-    "FastResult",
-    "NluResult",
-    "NluService",
-    "Turn",
-    "analyze_call",
-    "classify",
-    "contains_insult",
-    "heuristic_analysis",
-    "intent_schema",
-    "keyword_model",
-    "mask_insults",
-    "normalize",
-    "sentiment_of",
-]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,6 +37,7 @@ from scenarios.library import resolve
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 23, 11, 0, tzinfo=ZoneInfo("Europe/Paris"))
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +185,15 @@ def test_nlu_context_lists_allowed_intents_and_step_keywords(engine: Engine) -> 
     assert "silence" not in context.allowed
     assert "livret a" in context.keywords["yes"]
     assert context.question.startswith("Merci ! Détenez-vous")
+
+
+def test_engine_import_loads_no_io_library() -> None:
+    code = (
+        "import sys, scenarios.engine, scenarios.schema; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'asyncio', 'ollama', 'httpx', 'aiohttp', 'psycopg', 'socket'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "[]"
