@@ -1,7 +1,108 @@
-"""`minibot leads`: Leads: list and export qualified leads."""
+"""`minibot leads`: list and export leads with the dashboard's filters."""
 
 from __future__ import annotations
 
-import typer
+import sys
+from pathlib import Path
+from typing import Annotated
 
-app = typer.Typer(help="Leads: list and export qualified leads.", no_args_is_help=True)
+import typer
+from psycopg_pool import AsyncConnectionPool
+from rich.table import Table
+
+from commands.common import console, database_url, run
+from dashboard import store
+from dashboard.export import csv_chunks
+from dashboard.store import FilterError, LeadFilter
+from services import db
+from services.errors import ConfigError
+
+app = typer.Typer(help="Leads: list and export leads (filters as in the dashboard).", no_args_is_help=True)
+
+CampaignOpt = Annotated[int | None, typer.Option("--campaign", help="Campaign id")]
+StatusOpt = Annotated[str | None, typer.Option("--status", help="qualified, not_interested, callback, ...")]
+ScoreOpt = Annotated[int | None, typer.Option("--min-score")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="First day, YYYY-MM-DD")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Last day (inclusive), YYYY-MM-DD")]
+SortOpt = Annotated[str, typer.Option("--sort", help="recent or score")]
+
+
+def _filter(
+    *,
+    campaign: int | None,
+    status: str | None,
+    min_score: int | None,
+    since: str | None,
+    until: str | None,
+    sort: str,
+) -> LeadFilter:
+    raw = {"campaign_id": campaign, "status": status, "min_score": min_score, "since": since, "until": until}
+    try:
+        return LeadFilter.parse({k: str(v) for k, v in raw.items() if v is not None} | {"sort": sort})
+    except FilterError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+async def _pool() -> AsyncConnectionPool:
+    return await db.open_pool(database_url(), min_size=1, max_size=2)
+
+
+@app.command("list")
+def list_(
+    *,
+    campaign: CampaignOpt = None,
+    status: StatusOpt = None,
+    min_score: ScoreOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    sort: SortOpt = "recent",
+    limit: Annotated[int, typer.Option(help="At most this many rows (max 200)")] = 50,
+) -> None:
+    """Show leads, e.g. `minibot leads list --status qualified --min-score 2`."""
+    flt = _filter(campaign=campaign, status=status, min_score=min_score, since=since, until=until, sort=sort)
+
+    async def go() -> list[store.Row]:
+        pool = await _pool()
+        try:
+            return (await store.leads_page(pool, flt, limit))[0]
+        finally:
+            await pool.close()
+
+    table = Table("id", "date", "campaign", "status", "score", "phone", "name", "summary")
+    for r in run(go()):
+        name = f"{r['first_name'] or ''} {r['last_name'] or ''}".strip()
+        table.add_row(
+            str(r["id"]), f"{r['created_at']:%Y-%m-%d %H:%M}", r["campaign"], r["status"], str(r["score"]),
+            r["phone"] or "", name, r["summary"],
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def export(
+    *,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="CSV file (default: standard output)")
+    ] = None,
+    campaign: CampaignOpt = None,
+    status: StatusOpt = None,
+    min_score: ScoreOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    sort: SortOpt = "recent",
+) -> None:
+    """Export every matching lead as CSV, e.g. `minibot leads export --status qualified -o leads.csv`."""
+    flt = _filter(campaign=campaign, status=status, min_score=min_score, since=since, until=until, sort=sort)
+
+    async def go() -> None:
+        pool = await _pool()
+        handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            async for chunk in csv_chunks(pool, flt):
+                handle.write(chunk)
+        finally:
+            if output:
+                handle.close()
+            await pool.close()
+
+    run(go())

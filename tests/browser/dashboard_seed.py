@@ -60,7 +60,10 @@ def _id(conn: Conn, sql: str, params: tuple[object, ...]) -> int:
 def dashboard_settings(tmp_path: Path) -> Settings:
     """Settings for a test dashboard: fixed secret, data and recordings under ``tmp_path``."""
     return load_settings(
-        env={}, secret_key="test-secret-key-0123456789abcdefghij", data_dir=tmp_path, recordings_dir=tmp_path / "rec"
+        env={},
+        secret_key="test-secret-key-0123456789abcdefghij",
+        data_dir=tmp_path,
+        recordings_dir=tmp_path / "rec",
     )
 
 

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from dashboard import security
 from dashboard.app import create_app
 from dashboard.auth import SESSION_COOKIE
-from tests.browser.dashboard_seed import PASSWORD, Seed, seed, dashboard_settings
+from tests.browser.dashboard_seed import PASSWORD, Seed, dashboard_settings, seed
 
 pytestmark = pytest.mark.integration
 
@@ -158,9 +158,15 @@ async def test_session_expires_after_eight_hours_and_slides(client: TestClient, 
 
 
 async def test_forged_or_expired_jwt_is_rejected(client: TestClient, clock: Clock) -> None:
-    forged = security.encode_session("another-secret-0123456789abcdefghijkl", 1, "admin@example.com", "admin", clock.now.timestamp())
+    forged = security.encode_session(
+        "another-secret-0123456789abcdefghijkl", 1, "admin@example.com", "admin", clock.now.timestamp()
+    )
     expired = security.encode_session(
-        "test-secret-key-0123456789abcdefghij", 1, "admin@example.com", "admin", (clock.now - timedelta(hours=9)).timestamp()
+        "test-secret-key-0123456789abcdefghij",
+        1,
+        "admin@example.com",
+        "admin",
+        (clock.now - timedelta(hours=9)).timestamp(),
     )
     for token in (forged, expired):
         resp = await client.get("/api/v1/campaigns", cookies={SESSION_COOKIE: token})
