@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from commands import nlp, scenario, simulate_chat
 from scenarios.library import library_dir
 from scenarios.schema import load_scenario
 from services.errors import ScenarioError
+from tests.fakes.ollama_server import FakeOllama, Reply, running
 
 pytestmark = pytest.mark.unit
 
@@ -94,3 +97,29 @@ def test_simulate_chat_command_with_typed_input() -> None:
     assert result.exit_code == 0, result.output
     assert "Bonjour Paul" in result.output
     assert "[no 0.90] intro → goodbye_no" in result.output and "lead not_interested" in result.output
+
+
+def test_simulate_chat_with_llm_asks_ollama_when_unsure(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeOllama(script=[Reply({"intent": "yes", "confidence": 0.8, "sentiment": "neutral"})])
+    ready, stop = threading.Event(), threading.Event()
+
+    async def serve() -> None:
+        async with running(fake):
+            ready.set()
+            await asyncio.to_thread(stop.wait)
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),))
+    thread.start()
+    try:
+        assert ready.wait(10)
+        monkeypatch.setenv("MINIBOT_OLLAMA_HOST", fake.url)
+        app = typer.Typer()
+        simulate_chat.register(app)
+        app.command("noop")(lambda: None)
+        result = runner.invoke(app, ["chat", "patrimoine", "--llm"], input="ça dépend de quoi\n/hangup\n")
+    finally:
+        stop.set()
+        thread.join(10)
+    assert result.exit_code == 0, result.output
+    assert "[yes 0.80] intro → q1_savings" in result.output
+    assert "Avez-vous une minute" in fake.requests[0]["messages"][-1]["content"]
