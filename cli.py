@@ -11,6 +11,7 @@ from commands import (
     contacts,
     dashboard_cmd,
     db,
+    demo,
     dnc,
     leads,
     models,
@@ -40,6 +41,7 @@ app.add_typer(robot.app, name="robot")
 app.add_typer(dashboard_cmd.app, name="dashboard")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(models.app, name="models")
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

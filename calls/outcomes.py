@@ -5,6 +5,8 @@ Causes follow ITU-T Q.850 as Asterisk reports them in ``ChannelDestroyed.cause``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -65,3 +67,12 @@ def outcome_for(
     if cause == 16:
         return Outcome.REJECTED
     return Outcome.FAILED
+
+
+@dataclass(frozen=True)
+class ConversationResult:
+    """What a conversation concluded: who answered, and what the callee asked for."""
+
+    machine: bool = False
+    callback_at: datetime | None = None
+    dnc: bool = False

@@ -1,6 +1,7 @@
-"""Dial pacing: a token bucket per campaign (calls per second) plus concurrency caps.
+"""Dial pacing: a token bucket per campaign (calls per second) plus the process-wide call cap.
 
-Pure logic with an injected clock (seconds as floats), so it is tested without waiting.
+Per-campaign concurrency is enforced by the queue claim itself (it counts leased rows across every
+robot), so it holds when several robots share one queue. Pure logic with an injected clock.
 """
 
 from __future__ import annotations
@@ -25,27 +26,16 @@ class TokenBucket:
             self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
 
-    def try_take(self, now: float) -> bool:
-        """Take one token if available at ``now``."""
+    def reserve(self, now: float) -> float:
+        """Take one token (possibly in advance); return the seconds to wait before using it."""
         self._refill(now)
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
-
-    def wait_time(self, now: float) -> float:
-        """Seconds until one token is available (0 when one is available now)."""
-        self._refill(now)
-        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
+        self.tokens -= 1.0
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
 
 @dataclass
 class Pacer:
-    """Decides whether one more call of a campaign may be originated now.
-
-    Caps: the campaign's max concurrent calls, the process-wide cap, and the campaign's calls
-    per second. ``started``/``finished`` keep the live counts.
-    """
+    """Live-call accounting against the process-wide cap, and calls-per-second per campaign."""
 
     global_cap: int
     buckets: dict[int, TokenBucket] = field(default_factory=dict)
@@ -59,21 +49,14 @@ class Pacer:
         """How many more calls the process may hold now."""
         return max(0, self.global_cap - self.total_live)
 
-    def may_dial(self, campaign_id: int, max_concurrent: int, calls_per_second: float, now: float) -> bool:
-        """True (and a token is consumed) when a call of this campaign may start at ``now``."""
-        if self.free_slots() <= 0 or self.live.get(campaign_id, 0) >= max_concurrent:
-            return False
+    def reserve(self, campaign_id: int, calls_per_second: float, now: float) -> float:
+        """Reserve the campaign's next dial slot; return the seconds to wait before dialling."""
         bucket = self.buckets.get(campaign_id)
         if bucket is None or bucket.rate != calls_per_second:
             bucket = self.buckets[campaign_id] = TokenBucket(
                 rate=calls_per_second, burst=max(1.0, calls_per_second)
             )
-        return bucket.try_take(now)
-
-    def wait_time(self, campaign_id: int, now: float) -> float:
-        """Seconds before the campaign's bucket has a token again."""
-        bucket = self.buckets.get(campaign_id)
-        return 0.0 if bucket is None else bucket.wait_time(now)
+        return bucket.reserve(now)
 
     def started(self, campaign_id: int) -> None:
         """Count a call as live."""

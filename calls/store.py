@@ -130,6 +130,10 @@ class CallStore:
         """Store one turn."""
         await self._execute("insert_turn", asdict(turn))
 
+    async def mark_interrupted(self, call_id: int, seq: int, cut_ms: int) -> None:
+        """The caller barged in: mark the bot turn ``seq`` as cut ``cut_ms`` after it started."""
+        await self._execute("mark_interrupted", {"call_id": call_id, "seq": seq, "cut_ms": cut_ms})
+
     async def save_lead(self, lead: LeadRecord) -> int:
         """Insert or update the lead of a call; returns its id."""
         params = asdict(lead)
@@ -144,3 +148,11 @@ class CallStore:
         await self._execute("add_dnc", {"phone": phone, "reason": reason})
         if contact_id is not None:
             await self._execute("mark_contact_refused", {"contact_id": contact_id, "at": at})
+
+    async def release_unstarted_leases(self, robot_id: str, now: datetime) -> int:
+        """Give back leases this robot holds without a call row (claimed, never dialled)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                query("calls", "release_unstarted_leases"), {"robot_id": robot_id, "now": now}
+            )
+            return cur.rowcount

@@ -71,6 +71,7 @@ class ClaimedCall:
     record_calls: bool
     compliance_profile: str
     b2b: bool
+    calls_per_second: float
     contact_id: int
     phone: str
     first_name: str

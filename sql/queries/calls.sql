@@ -42,6 +42,9 @@ VALUES (%(call_id)s, %(seq)s, %(speaker)s, %(step)s, %(text)s, %(intent)s, %(con
         %(start_ms)s, %(end_ms)s, %(asr_latency_ms)s, %(response_latency_ms)s, %(barge_in)s,
         %(interrupted_at_ms)s);
 
+-- name: mark_interrupted
+UPDATE turns SET barge_in = true, interrupted_at_ms = %(cut_ms)s WHERE call_id = %(call_id)s AND seq = %(seq)s;
+
 -- name: upsert_lead
 INSERT INTO leads (call_id, contact_id, campaign_id, status, score, answers, summary, sentiment,
                    sentiment_timeline, rationale, callback_at)
@@ -59,3 +62,31 @@ ON CONFLICT (phone) DO NOTHING;
 
 -- name: mark_contact_refused
 UPDATE contacts SET refused_at = %(at)s WHERE id = %(contact_id)s;
+
+-- name: release_unstarted_leases
+-- Rows this robot leased but never dialled (no call row for the attempt) go back to pending,
+-- giving their attempt back: the robot died between claim and originate.
+UPDATE call_queue q
+SET status = 'pending', attempt = GREATEST(q.attempt - 1, 0), lease_owner = NULL, lease_expires = NULL,
+    wait_reason = 'robot restarted before dialling', updated_at = %(now)s
+WHERE q.status = 'leased' AND q.lease_owner = %(robot_id)s
+  AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.queue_id = q.id AND c.attempt = q.attempt)
+RETURNING q.id;
+
+-- name: demo_outcomes
+SELECT k.phone, k.first_name, c.outcome, c.hangup_cause, c.hangup_cause_text, c.amd_result,
+       round(extract(epoch FROM (c.ended_at - c.answered_at))::numeric, 1) AS talk_s,
+       (SELECT count(*) FROM turns t WHERE t.call_id = c.id) AS turns
+FROM calls c
+JOIN campaigns g ON g.id = c.campaign_id
+JOIN contacts k ON k.id = c.contact_id
+WHERE g.name = %(name)s
+ORDER BY c.id;
+
+-- name: demo_leads
+SELECT k.phone, l.status, l.score, l.summary
+FROM leads l
+JOIN campaigns g ON g.id = l.campaign_id
+JOIN contacts k ON k.id = l.contact_id
+WHERE g.name = %(name)s
+ORDER BY l.id;

@@ -1,0 +1,428 @@
+"""The robot's call controller: claims calls, originates them over ARI, tracks their events and settles them.
+
+One `Controller` per robot process. It owns the dialer loop (claim → compliance → pacing → originate),
+the ARI event loop (dial progress, answer, hangup), the lease reaper and reconciliation with
+``GET /channels`` after a restart or a reconnect. Answered calls are handed to a `CallSession`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterable, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from psycopg_pool import AsyncConnectionPool
+
+from calls.outcomes import ConversationResult, Outcome, outcome_for
+from calls.pacing import Pacer
+from calls.store import CallStore
+from campaigns import compliance, queue
+from campaigns.models import ClaimedCall
+from services.ari.events import AriEvent, ChannelDestroyed, ChannelStateChange, Dial, StasisStart
+from services.ari.port import AriPort
+from services.errors import AriError, NoSuchChannel, QueueError
+from services.metrics import ACTIVE_CALLS, CALL_OUTCOMES, CALLS_ORIGINATED
+
+log = logging.getLogger("minibot.controller")
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The wall clock, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class LiveCall:
+    """A call this robot originated and has not settled yet."""
+
+    claimed: ClaimedCall
+    call_id: int
+    channel_id: str
+    answered: bool = False
+    dialstatus: str | None = None
+    result: ConversationResult = field(default_factory=ConversationResult)
+    orphan: bool = False  # found alive after a restart: no session owns it
+    session_task: asyncio.Task[None] | None = None
+    settled: bool = False
+
+
+class CallSession(Protocol):
+    """Owns an answered call until it ends (media, conversation, lead)."""
+
+    async def run(self) -> None:
+        """Hold the conversation; return when the bot is done (the controller then hangs up)."""
+        ...
+
+    @property
+    def result(self) -> ConversationResult:
+        """What the conversation concluded (machine, callback, do-not-call)."""
+        ...
+
+    async def close(self) -> None:
+        """Release media resources (called after hangup, also when the callee hung up first)."""
+        ...
+
+
+SessionFactory = Callable[[LiveCall], CallSession]
+
+
+@dataclass
+class ControllerOptions:
+    """Tunables of one robot process."""
+
+    robot_id: str
+    app: str = "minibot"
+    global_max_calls: int = 50
+    lease_seconds: float = 120.0
+    claim_batch: int = 50
+    poll_interval_s: float = 1.0
+    reap_interval_s: float = 30.0
+    drain_timeout_s: float = 60.0
+
+
+@dataclass
+class ControllerStats:
+    """Counters the tests and benchmarks read (peak concurrency is asserted from these)."""
+
+    originated: int = 0
+    settled: int = 0
+    peak_live: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+class Controller:
+    """Dial, track and settle calls for one robot process."""
+
+    def __init__(
+        self,
+        *,
+        pool: AsyncConnectionPool,
+        ari: AriPort,
+        events: AsyncIterable[AriEvent],
+        options: ControllerOptions,
+        session_factory: SessionFactory,
+        events_ready: Callable[[], Awaitable[None]] | None = None,
+        clock: Clock = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.pool = pool
+        self.ari = ari
+        self.events = events
+        self.options = options
+        self.session_factory = session_factory
+        self.events_ready = events_ready
+        self.clock = clock
+        self.monotonic = monotonic
+        self.store = CallStore(pool)
+        self.pacer = Pacer(global_cap=options.global_max_calls)
+        self.calls: dict[str, LiveCall] = {}
+        self.stats = ControllerStats()
+        self.stopping = asyncio.Event()
+        self.idle = asyncio.Event()  # set whenever no call is live
+        self.idle.set()
+        self._capacity = asyncio.Event()
+        self._settled_waiters: list[tuple[int, asyncio.Future[None]]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def run(self) -> None:
+        """Run until :meth:`stop` is called, then drain live calls (graceful stop)."""
+        event_task = asyncio.create_task(self._event_loop(), name="ari-events")
+        try:
+            if self.events_ready is not None:
+                await self.events_ready()
+            await self.reconcile(startup=True)
+            reaper = asyncio.create_task(self._reaper_loop(), name="lease-reaper")
+            try:
+                await self._dialer_loop()
+                await self._drain()
+            finally:
+                reaper.cancel()
+                await asyncio.gather(reaper, return_exceptions=True)
+        finally:
+            event_task.cancel()
+            await asyncio.gather(event_task, return_exceptions=True)
+
+    def stop(self) -> None:
+        """Stop claiming new calls; live calls may finish (up to the drain timeout)."""
+        self.stopping.set()
+        self._capacity.set()
+
+    async def _drain(self) -> None:
+        try:
+            await asyncio.wait_for(self.idle.wait(), self.options.drain_timeout_s)
+        except TimeoutError:
+            log.warning("drain timeout: hanging up %d live calls", len(self.calls))
+            for live in list(self.calls.values()):
+                await self._hangup(live.channel_id)
+            try:
+                await asyncio.wait_for(self.idle.wait(), 10)
+            except TimeoutError:
+                for live in list(self.calls.values()):
+                    await self._settle(live, cause=None, cause_text="robot stopped")
+
+    async def wait_settled(self, count: int) -> None:
+        """Wait until at least ``count`` calls have been settled (for tests and demos)."""
+        if self.stats.settled >= count:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._settled_waiters.append((count, future))
+        await future
+
+    # ------------------------------------------------------------------ dialer
+
+    async def _dialer_loop(self) -> None:
+        while not self.stopping.is_set():
+            slots = self.pacer.free_slots()
+            claimed: list[ClaimedCall] = []
+            if slots > 0:
+                claimed = await queue.claim(
+                    self.pool,
+                    min(slots, self.options.claim_batch),
+                    self.options.robot_id,
+                    self.options.lease_seconds,
+                    now=self.clock(),
+                )
+            for call in claimed:
+                await self._dial(call)
+            if not claimed:
+                await self._wait_for_capacity()
+
+    async def _wait_for_capacity(self) -> None:
+        self._capacity.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._capacity.wait(), self.options.poll_interval_s)
+
+    async def _dial(self, call: ClaimedCall) -> None:
+        now = self.clock()
+        decision = compliance.check(call.compliance_profile, call.contact_context(), now)
+        if not decision.allowed:
+            await self._refuse(call, decision.reason, decision.next_allowed)
+            return
+        delay = self.pacer.reserve(call.campaign_id, call.calls_per_second, self.monotonic())
+        if delay > 0:
+            await asyncio.sleep(delay)  # calls-per-second pacing
+        channel_id = f"mb-{call.queue_id}-{call.attempt}"
+        call_id = await self.store.insert_call(
+            queue_id=call.queue_id,
+            campaign_id=call.campaign_id,
+            contact_id=call.contact_id,
+            attempt=call.attempt,
+            channel_id=channel_id,
+            robot_id=self.options.robot_id,
+            queued_at=call.lease_expires - timedelta(seconds=self.options.lease_seconds),
+            originated_at=now,
+        )
+        live = LiveCall(claimed=call, call_id=call_id, channel_id=channel_id)
+        self._track(live)
+        try:
+            await self.ari.originate(
+                call.endpoint,
+                channel_id=channel_id,
+                app_args=str(call_id),
+                caller_id=call.caller_id or None,
+                timeout_s=call.ring_timeout_s,
+                variables={"MINIBOT_CALL_ID": str(call_id), "MINIBOT_CAMPAIGN": call.campaign_name},
+            )
+        except AriError as exc:
+            if exc.status == 409:
+                # This attempt's channel already exists (an originate that got through before a crash
+                # or a reconnect): never ring twice; hang the orphan up and retry the contact later.
+                log.warning("attempt already live, hanging it up", extra={"call_id": call_id})
+                live.orphan = True
+                await self._hangup(channel_id)
+                return
+            log.error("originate failed: %s", exc, extra={"call_id": call_id, "campaign": call.campaign_name})
+            await self._settle(live, cause=None, cause_text=f"originate failed: {exc}")
+            return
+        self.stats.originated += 1
+        CALLS_ORIGINATED.labels(campaign=call.campaign_name).inc()
+
+    async def _refuse(self, call: ClaimedCall, reason: str, next_allowed: datetime | None) -> None:
+        extra = {"campaign": call.campaign_name, "reason": reason}
+        if next_allowed is not None:
+            log.info("not allowed now, rescheduled", extra=extra | {"at": next_allowed.isoformat()})
+            await queue.reschedule(self.pool, call.queue_id, self.options.robot_id, next_allowed, reason)
+        else:
+            log.info("never allowed, closed", extra=extra)
+            outcome = "dnc" if call.in_dnc else "rejected"
+            await queue.complete(self.pool, call.queue_id, self.options.robot_id, outcome, now=self.clock())
+
+    def _track(self, live: LiveCall) -> None:
+        self.calls[live.channel_id] = live
+        self.pacer.started(live.claimed.campaign_id)
+        self.idle.clear()
+        ACTIVE_CALLS.set(len(self.calls))
+        self.stats.peak_live = max(self.stats.peak_live, len(self.calls))
+
+    # ------------------------------------------------------------------ events
+
+    async def _event_loop(self) -> None:
+        async for event in self.events:
+            try:
+                await self.handle_event(event)
+            except Exception:
+                log.exception("error while handling %s", event.type)
+
+    async def handle_event(self, event: AriEvent) -> None:
+        """Apply one ARI event to the call it concerns."""
+        if isinstance(event, Dial):
+            live = self.calls.get(event.peer.id)
+            if live is not None and event.dialstatus:
+                live.dialstatus = event.dialstatus
+                if event.dialstatus == "RINGING":
+                    await self.store.mark_ringing(live.call_id)
+        elif isinstance(event, ChannelStateChange):
+            live = self.calls.get(event.channel.id)
+            if live is not None and event.channel.state == "Ringing":
+                await self.store.mark_ringing(live.call_id)
+        elif isinstance(event, StasisStart):
+            live = self.calls.get(event.channel.id)
+            if live is not None and not live.answered:
+                await self._answered(live)
+        elif isinstance(event, ChannelDestroyed):
+            live = self.calls.get(event.channel.id)
+            if live is not None:
+                await self._settle(live, cause=event.cause, cause_text=event.cause_txt)
+
+    async def _answered(self, live: LiveCall) -> None:
+        live.answered = True
+        await self.store.mark_answered(live.call_id, self.clock())
+        if live.orphan:
+            return
+        session = self.session_factory(live)
+        live.session_task = asyncio.create_task(
+            self._run_session(live, session), name=f"session-{live.call_id}"
+        )
+
+    async def _run_session(self, live: LiveCall, session: CallSession) -> None:
+        try:
+            await session.run()
+            live.result = session.result
+        except Exception:
+            log.exception("call session failed", extra={"call_id": live.call_id})
+        finally:
+            await session.close()
+            if not live.settled:
+                await self._hangup(live.channel_id)
+
+    async def _hangup(self, channel_id: str) -> None:
+        try:
+            await self.ari.hangup(channel_id, "normal")
+        except NoSuchChannel:
+            pass
+        except AriError as exc:
+            log.warning("hangup of %s failed: %s", channel_id, exc)
+
+    async def _settle(self, live: LiveCall, *, cause: int | None, cause_text: str) -> None:
+        if live.settled:
+            return
+        live.settled = True
+        if live.session_task is not None and not live.session_task.done():
+            live.session_task.cancel()
+        result = live.result
+        outcome = (
+            Outcome.FAILED
+            if live.orphan
+            else outcome_for(
+                answered=live.answered, cause=cause, dialstatus=live.dialstatus, machine=result.machine
+            )
+        )
+        call = live.claimed
+        await self.store.end_call(
+            live.call_id, at=self.clock(), cause=cause, cause_text=cause_text, outcome=outcome.value
+        )
+        try:
+            await self._settle_queue(call, outcome, result)
+        except QueueError as exc:
+            log.warning("queue row not settled: %s", exc, extra={"call_id": live.call_id})
+        self.calls.pop(live.channel_id, None)
+        self.pacer.finished(call.campaign_id)
+        ACTIVE_CALLS.set(len(self.calls))
+        CALL_OUTCOMES.labels(outcome=outcome.value).inc()
+        self.stats.settled += 1
+        self.stats.outcomes[outcome.value] = self.stats.outcomes.get(outcome.value, 0) + 1
+        log.info(
+            "call settled: %s", outcome.value, extra={"call_id": live.call_id, "campaign": call.campaign_name}
+        )
+        if not self.calls:
+            self.idle.set()
+        self._capacity.set()
+        for count, future in list(self._settled_waiters):
+            if self.stats.settled >= count and not future.done():
+                future.set_result(None)
+                self._settled_waiters.remove((count, future))
+
+    async def _settle_queue(self, call: ClaimedCall, outcome: Outcome, result: ConversationResult) -> None:
+        """Close the queue row: a callback request reschedules it inside the calling windows."""
+        owner = self.options.robot_id
+        if result.dnc:
+            await queue.complete(self.pool, call.queue_id, owner, "dnc", now=self.clock())
+        elif result.callback_at is not None:
+            at = compliance.next_allowed(call.compliance_profile, call.timezone, result.callback_at)
+            await queue.reschedule(
+                self.pool, call.queue_id, owner, at, "callback requested", now=self.clock()
+            )
+        else:
+            await queue.complete(self.pool, call.queue_id, owner, outcome.value, now=self.clock())
+
+    # ------------------------------------------------------------------ recovery
+
+    async def reconcile(self, *, startup: bool = False) -> None:
+        """Compare what we track with the channels Asterisk has (``GET /channels``).
+
+        Calls whose channel vanished while we were not listening are settled; after a restart,
+        calls left unfinished by this robot are settled (and hung up when still alive).
+        """
+        alive = {channel.id for channel in await self.ari.list_channels()}
+        for live in list(self.calls.values()):
+            if live.channel_id not in alive:
+                await self._settle(live, cause=None, cause_text="channel vanished during an ARI outage")
+        if not startup:
+            return
+        for row in await self.store.unfinished_calls(self.options.robot_id):
+            channel_id = str(row["channel_id"])
+            if channel_id in self.calls:
+                continue
+            if channel_id in alive:
+                await self._hangup(channel_id)
+            await self.store.end_call(
+                int(row["id"]), at=self.clock(), cause=None, cause_text="robot restarted", outcome="failed"
+            )
+            if row["queue_status"] == "leased" and row["lease_owner"] == self.options.robot_id:
+                try:
+                    await queue.complete(self.pool, int(row["queue_id"]), self.options.robot_id, "failed")
+                except QueueError as exc:
+                    log.warning("restart reconciliation: %s", exc)
+        await self._release_unstarted_leases()
+
+    async def _release_unstarted_leases(self) -> None:
+        """Leased rows of this robot with no call row were never dialled: give them back now."""
+        released = await self.store.release_unstarted_leases(self.options.robot_id, self.clock())
+        if released:
+            log.info("released %d leases claimed but never dialled before a restart", released)
+
+    async def _reaper_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.reap_interval_s)
+            reaped = await queue.reap_expired(self.pool, now=self.clock())
+            if reaped:
+                log.info("returned %d expired leases to the queue", reaped)
+            for live in list(self.calls.values()):
+                try:
+                    await queue.extend_lease(
+                        self.pool,
+                        live.claimed.queue_id,
+                        self.options.robot_id,
+                        self.options.lease_seconds,
+                        now=self.clock(),
+                    )
+                except QueueError:
+                    log.warning("lost the lease of a live call", extra={"call_id": live.call_id})

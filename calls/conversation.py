@@ -1,0 +1,408 @@
+"""The live conversation of one answered call: hear (VAD, ASR), understand (NLP), decide (scenario
+engine), speak (prompts/TTS), with barge-in, answering-machine detection, recording and turn logging.
+
+Two tasks cooperate: the *listener* reads caller frames (VAD, AMD, ASR, barge-in decisions) and
+posts events to an inbox; the *dialogue loop* takes events one at a time, steps the pure scenario
+engine and performs its actions. Decoding runs in the ASR executor, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from calls.controller import LiveCall
+from calls.outcomes import ConversationResult
+from calls.store import CallStore, LeadRecord, TurnRecord
+from scenarios import engine as eng
+from scenarios.engine import Engine
+from services import amd
+from services.asr import AsrEngine, AsrResult, CallRecognizer
+from services.media.frames import FRAME_MS, read_wav
+from services.media.leg import MediaLeg
+from services.metrics import BARGE_INS, TURN_LATENCY
+from services.nlp.analysis import Turn, analyze_call
+from services.nlp.llm import NluService
+from services.recording import CallRecorder
+from services.tts import TtsEngine
+from services.vad import BargeInDetector, SpeechEnd, SpeechStart, VadStream, WebRtcVad
+
+log = logging.getLogger("minibot.conversation")
+
+AMD_WINDOW_MS = 4000  # listen at most this long before deciding who answered
+ASR_CHUNK_FRAMES = 5  # decode caller audio 100 ms at a time
+PREROLL_FRAMES = 15  # audio kept before the speech onset so ASR hears the first syllable
+
+
+@dataclass
+class ConversationDeps:
+    """Process-wide parts shared by every call."""
+
+    asr: AsrEngine
+    nlu: NluService
+    tts: TtsEngine
+    store: CallStore
+    engines: Callable[[str], Engine]
+    voice: str = "fr"
+    vad_aggressiveness: int = 2
+    recordings_dir: Path | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def audio_for(self, text: str, audio: Path | None) -> bytes:
+        """The prompt's recording (16 kHz LE PCM) when it has one, else the synthesized text."""
+        if audio is not None:
+            wav = await asyncio.to_thread(read_wav, audio)
+            return wav.to_mono_16k()
+        return await self.tts.synthesize(text, self.voice)
+
+
+@dataclass(frozen=True)
+class _CallerTurn:
+    text: str
+    start_ms: int
+    end_ms: int
+    asr_latency_ms: int
+    decided_at: float  # monotonic time of the end-of-speech decision
+
+
+@dataclass(frozen=True)
+class _Signal:
+    kind: str  # "barge_in" | "silence" | "max_duration" | "media_end" | "amd"
+    verdict: amd.AmdDecision | None = None
+
+
+_Inbox = asyncio.Queue[_CallerTurn | _Signal]
+
+
+class ScenarioConversation:
+    """The `Conversation` the robot runs on every answered call."""
+
+    def __init__(self, deps: ConversationDeps) -> None:
+        self.deps = deps
+
+    async def __call__(self, live: LiveCall, leg: MediaLeg) -> ConversationResult:
+        return await _Dialogue(self.deps, live, leg).run()
+
+
+class _Dialogue:
+    """One call's conversation state (not shared)."""
+
+    def __init__(self, deps: ConversationDeps, live: LiveCall, leg: MediaLeg) -> None:
+        self.deps = deps
+        self.live = live
+        self.leg = leg
+        self.engine = deps.engines(live.claimed.scenario)
+        self.inbox: _Inbox = asyncio.Queue()
+        self.vad = VadStream(WebRtcVad(deps.vad_aggressiveness, FRAME_MS))
+        self.barge = BargeInDetector()
+        self.recognizer: CallRecognizer = deps.asr.recognizer()
+        self.amd_tracker = amd.AmdTracker() if live.claimed.amd_mode in ("bot", "hybrid") else None
+        path = None
+        if live.claimed.record_calls and deps.recordings_dir is not None:
+            path = deps.recordings_dir / f"{live.call_id}.wav"
+        self.recorder = CallRecorder(path)
+        self.seq = 0
+        self.stream_ms = 0
+        self.bot_speaking = False
+        self.bot_turn: TurnRecord | None = None
+        self.bot_started_ms = 0
+        self.last_mark: Awaitable[bool] | None = None
+        self.silence_timer: asyncio.TimerHandle | None = None
+        self.pending_latency_from: float | None = None
+        self.transcript: list[Turn] = []
+        self.result = ConversationResult()
+        self.finished = False
+
+    # ------------------------------------------------------------------ main loop
+
+    async def run(self) -> ConversationResult:
+        listener = asyncio.create_task(self._listen(), name=f"listen-{self.live.call_id}")
+        loop = asyncio.get_running_loop()
+        max_timer = loop.call_later(
+            self.engine.scenario.max_duration_s, self.inbox.put_nowait, _Signal("max_duration")
+        )
+        try:
+            vars_ = {
+                "first_name": self.live.claimed.first_name,
+                "last_name": self.live.claimed.last_name,
+                **{k: str(v) for k, v in self.live.claimed.extra.items()},
+            }
+            state, actions = self.engine.start(vars_, self.deps.clock())
+            state = await self._perform(state, actions)
+            while not self.finished:
+                item = await self.inbox.get()
+                event = await self._to_event(state, item)
+                if event is None:
+                    continue
+                state, actions = self.engine.step(state, event)
+                state = await self._perform(state, actions)
+            if self.last_mark is not None:
+                await self.last_mark  # let the goodbye play to the end
+        finally:
+            max_timer.cancel()
+            self._cancel_silence_timer()
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+            path = self.recorder.close()
+            if path is not None:
+                await self.deps.store.set_recording(self.live.call_id, str(path))
+        return self.result
+
+    async def _to_event(self, state: eng.CallState, item: _CallerTurn | _Signal) -> eng.Event | None:
+        if isinstance(item, _CallerTurn):
+            return await self._understand(state, item)
+        if item.kind == "barge_in":
+            await self._barge_in()
+            return eng.BargeIn()
+        if item.kind == "silence":
+            return eng.Silence()
+        if item.kind == "max_duration":
+            return eng.Timeout(kind="max_duration")
+        if item.kind == "media_end":
+            self.finished = True
+            return eng.Hangup()
+        assert item.verdict is not None
+        await self.deps.store.set_amd(self.live.call_id, item.verdict.verdict.value, item.verdict.reason)
+        return eng.AmdVerdict(verdict=item.verdict.verdict.value)
+
+    async def _understand(self, state: eng.CallState, turn: _CallerTurn) -> eng.Event:
+        if not turn.text.strip():
+            await self._log_caller(state, turn, None)
+            return eng.NoMatch()
+        context = self.engine.nlu_context(state)
+        nlu = await self.deps.nlu.classify(turn.text, context.allowed, context.keywords, context.question)
+        intent = eng.Intent(
+            name=nlu.intent,
+            confidence=nlu.confidence,
+            text=turn.text,
+            entities=dict(nlu.entities),
+            sentiment=nlu.sentiment,
+            now=self.deps.clock(),
+        )
+        await self._log_caller(state, turn, intent)
+        self.pending_latency_from = turn.decided_at
+        return intent
+
+    # ------------------------------------------------------------------ actions
+
+    async def _perform(self, state: eng.CallState, actions: list[eng.Action]) -> eng.CallState:
+        for action in actions:
+            match action:
+                case eng.Say() | eng.LeaveVoicemail():
+                    step = action.step if isinstance(action, eng.Say) else "voicemail"
+                    timeout = action.timeout_s if isinstance(action, eng.Say) else 0.0
+                    audio = Path(action.audio) if action.audio else None
+                    await self._speak(action.text, audio, step, timeout)
+                    await self.deps.store.set_step(self.live.call_id, step)
+                case eng.StopSpeaking():
+                    await self._stop_speaking()
+                case eng.EndCall() | eng.Transfer():
+                    self.finished = True
+                case eng.ScheduleCallback():
+                    self.result = ConversationResult(
+                        machine=self.result.machine, callback_at=action.at, dnc=self.result.dnc
+                    )
+                case eng.AddDnc():
+                    await self.deps.store.add_dnc(
+                        self.live.claimed.phone, action.text, self.live.claimed.contact_id, self.deps.clock()
+                    )
+                    self.result = ConversationResult(machine=self.result.machine, dnc=True)
+                case eng.Finish():
+                    await self._save_lead(action)
+                    self.finished = True
+        if self.finished and state.step == "voicemail":
+            self.result = ConversationResult(machine=True)
+        return state
+
+    async def _speak(self, text: str, audio: Path | None, step: str, timeout_s: float) -> None:
+        self._cancel_silence_timer()
+        pcm = await self.deps.audio_for(text, audio)
+        latency_ms = None
+        if self.pending_latency_from is not None:
+            latency_s = time.monotonic() - self.pending_latency_from
+            latency_ms = round(latency_s * 1000)
+            TURN_LATENCY.observe(latency_s)
+            self.pending_latency_from = None
+        await self.leg.send(pcm)
+        self.recorder.bot_audio(pcm)
+        self.bot_speaking = True
+        self.barge.set_bot_speaking(True)
+        self.bot_started_ms = self.stream_ms
+        self.seq += 1
+        self.bot_turn = TurnRecord(
+            call_id=self.live.call_id,
+            seq=self.seq,
+            speaker="bot",
+            text=text,
+            step=step,
+            start_ms=self.stream_ms,
+            end_ms=self.stream_ms + len(pcm) // 32,
+            response_latency_ms=latency_ms,
+        )
+        await self.deps.store.add_turn(self.bot_turn)
+        self.transcript.append(Turn("bot", text, step))
+        mark = await self.leg.mark(f"{self.live.channel_id}-{self.seq}")
+        self.last_mark = mark
+        asyncio.create_task(self._after_prompt(mark, timeout_s))  # noqa: RUF006 - ends with the mark
+
+    async def _after_prompt(self, mark: Awaitable[bool], timeout_s: float) -> None:
+        played = await mark
+        if mark is not self.last_mark:
+            return  # another prompt was queued after this one
+        self.bot_speaking = False
+        self.barge.set_bot_speaking(False)
+        if played and timeout_s > 0 and not self.finished:
+            loop = asyncio.get_running_loop()
+            self.silence_timer = loop.call_later(timeout_s, self.inbox.put_nowait, _Signal("silence"))
+
+    async def _barge_in(self) -> None:
+        BARGE_INS.inc()
+        await self._stop_speaking()
+        if self.bot_turn is not None:
+            cut = self.stream_ms - self.bot_started_ms
+            await self.deps.store.mark_interrupted(self.live.call_id, self.bot_turn.seq, cut)
+
+    async def _stop_speaking(self) -> None:
+        if self.bot_speaking:
+            await self.leg.flush()
+            self.recorder.bot_flushed()
+            self.bot_speaking = False
+            self.barge.set_bot_speaking(False)
+
+    def _cancel_silence_timer(self) -> None:
+        if self.silence_timer is not None:
+            self.silence_timer.cancel()
+            self.silence_timer = None
+
+    # ------------------------------------------------------------------ listening
+
+    async def _listen(self) -> None:
+        preroll: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
+        pending: list[bytes] = []
+        speaking = False
+        start_ms = 0
+        partial = ""
+        async for frame in self.leg.frames():
+            self.stream_ms += FRAME_MS
+            self.recorder.tick(frame)
+            for is_speech, event in self.vad.process(frame):
+                self._track_amd(frame, is_speech, partial)
+                if self.barge.on_frame(FRAME_MS, is_speech) and self.bot_speaking:
+                    self.inbox.put_nowait(_Signal("barge_in"))
+                if isinstance(event, SpeechStart):
+                    speaking, start_ms, partial = True, event.at_ms, ""
+                    self._cancel_silence_timer()
+                    pending = list(preroll)
+                elif isinstance(event, SpeechEnd) and speaking:
+                    speaking = False
+                    decided_at = time.monotonic()
+                    result = await self._decode(pending, final=True)
+                    pending = []
+                    asr_ms = round((time.monotonic() - decided_at) * 1000)
+                    self.inbox.put_nowait(_CallerTurn(result.text, start_ms, event.at_ms, asr_ms, decided_at))
+            preroll.append(frame)
+            if speaking:
+                pending.append(frame)
+                if len(pending) >= ASR_CHUNK_FRAMES:
+                    result = await self._decode(pending, final=False)
+                    pending = []
+                    partial = result.text
+                    if self.barge.on_partial(partial) and self.bot_speaking:
+                        self.inbox.put_nowait(_Signal("barge_in"))
+        self.inbox.put_nowait(_Signal("media_end"))
+
+    async def _decode(self, frames: list[bytes], *, final: bool) -> AsrResult:
+        result = await self.recognizer.accept(b"".join(frames)) if frames else None
+        if final:
+            return await self.recognizer.finish()
+        assert result is not None
+        return result
+
+    def _track_amd(self, frame: bytes, is_speech: bool, transcript: str) -> None:
+        tracker = self.amd_tracker
+        if tracker is None:
+            return
+        tracker.process(frame, is_speech)
+        decision = amd.classify(tracker.features(transcript))
+        if decision.verdict is not amd.AmdVerdict.NOTSURE or tracker.elapsed_ms >= AMD_WINDOW_MS:
+            self.amd_tracker = None
+            self.result = ConversationResult(machine=decision.verdict is amd.AmdVerdict.MACHINE)
+            self.inbox.put_nowait(_Signal("amd", decision))
+
+    # ------------------------------------------------------------------ records
+
+    async def _log_caller(self, state: eng.CallState, turn: _CallerTurn, intent: eng.Intent | None) -> None:
+        self.seq += 1
+        await self.deps.store.add_turn(
+            TurnRecord(
+                call_id=self.live.call_id,
+                seq=self.seq,
+                speaker="caller",
+                text=turn.text,
+                step=state.step,
+                intent=intent.name if intent else None,
+                confidence=intent.confidence if intent else None,
+                sentiment=intent.sentiment if intent else None,
+                start_ms=turn.start_ms,
+                end_ms=turn.end_ms,
+                asr_latency_ms=turn.asr_latency_ms,
+            )
+        )
+        self.transcript.append(
+            Turn(
+                "caller",
+                turn.text,
+                state.step,
+                intent.name if intent else "",
+                intent.sentiment if intent else "",
+            )
+        )
+
+    async def _save_lead(self, finish: eng.Finish) -> None:
+        claimed = self.live.claimed
+        lead = LeadRecord(
+            call_id=self.live.call_id,
+            contact_id=claimed.contact_id,
+            campaign_id=claimed.campaign_id,
+            status=finish.status,
+            score=finish.score,
+            answers={k: dict(v) for k, v in finish.answers.items()},
+            sentiment=finish.sentiment,
+            rationale=finish.reason,
+            callback_at=finish.callback_at,
+        )
+        await self.deps.store.save_lead(lead)
+        task = asyncio.create_task(self._analyze(lead))
+        self.deps.background.add(task)
+        task.add_done_callback(self.deps.background.discard)
+
+    async def _analyze(self, lead: LeadRecord) -> None:
+        """Post-call analysis off the call path: summary, sentiment timeline, rationale."""
+        with contextlib.suppress(asyncio.CancelledError):
+            analysis = await analyze_call(
+                self.transcript,
+                status=lead.status,
+                score=lead.score,
+                answers=lead.answers,
+                min_score=self.engine.scenario.qualify.min_score,
+                service=self.deps.nlu,
+            )
+            await self.deps.store.save_lead(
+                LeadRecord(
+                    **{
+                        **lead.__dict__,
+                        "summary": analysis.summary,
+                        "sentiment": analysis.sentiment,
+                        "sentiment_timeline": [list(point) for point in analysis.timeline],
+                        "rationale": analysis.rationale,
+                    }
+                )
+            )

@@ -1,0 +1,133 @@
+"""Wire a robot process: settings → database pool, ARI client and events, controller, health endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import signal
+import socket
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+
+from aiohttp import web
+from psycopg_pool import AsyncConnectionPool
+
+from calls.controller import Controller, ControllerOptions, LiveCall
+from calls.conversation import ConversationDeps, ScenarioConversation
+from calls.session import Conversation, MediaCallSession
+from calls.store import CallStore
+from scenarios import library
+from scenarios.engine import Engine
+from services import db
+from services.ari.client import AriClient
+from services.asr import AsrEngine
+from services.config import Settings
+from services.errors import AriError
+from services.metrics import health_app
+from services.nlp.llm import NluService
+from services.tts import CachedTts, EspeakTts
+
+log = logging.getLogger("minibot.robot")
+
+ConversationFactory = Callable[[AsyncConnectionPool], Conversation]
+
+
+def scenario_conversation(settings: Settings) -> ConversationFactory:
+    """The production conversation: Vosk, webrtcvad, keyword NLP + Ollama, espeak-ng TTS, the library."""
+    asr = AsrEngine.from_settings(settings.vosk_model, settings.data_dir)
+    nlu = NluService.from_settings(settings)
+    tts = CachedTts(EspeakTts(), settings.tts_cache_dir)
+    engines = functools.cache(lambda name: Engine(library.resolve(name)))
+
+    def build(pool: AsyncConnectionPool) -> Conversation:
+        deps = ConversationDeps(
+            asr=asr,
+            nlu=nlu,
+            tts=tts,
+            store=CallStore(pool),
+            engines=engines,
+            voice=settings.tts_voice,
+            vad_aggressiveness=settings.vad_aggressiveness,
+            recordings_dir=settings.recordings_dir,
+        )
+        return ScenarioConversation(deps)
+
+    return build
+
+
+def robot_id(settings: Settings) -> str:
+    """This robot's lease owner name: the setting, else the host name (stable across restarts)."""
+    return settings.robot_id or socket.gethostname()
+
+
+async def run_robot(
+    settings: Settings, conversation: ConversationFactory, *, install_signals: bool = True
+) -> None:
+    """Run the robot until SIGTERM/SIGINT, then drain live calls and exit."""
+    url = db.database_url(settings)
+    async with AsyncExitStack() as stack:
+        pool = await db.open_pool(url, max_size=10)
+        stack.push_async_callback(pool.close)
+        ari = AriClient(settings.ari_url, settings.ari_user, settings.ari_password, settings.ari_app)
+        stack.push_async_callback(ari.close)
+        info = await ari.info()
+        log.info("connected to Asterisk %s", info.get("system", {}).get("version", "?"))
+        talk = conversation(pool)
+
+        def session(live: LiveCall) -> MediaCallSession:
+            return MediaCallSession(live, ari, settings.ari_url, talk)
+
+        stream = ari.events()
+        controller = Controller(
+            pool=pool,
+            ari=ari,
+            events=stream,
+            events_ready=stream.wait_connected,
+            options=ControllerOptions(
+                robot_id=robot_id(settings),
+                app=settings.ari_app,
+                global_max_calls=settings.global_max_calls,
+                lease_seconds=settings.lease_seconds,
+                drain_timeout_s=settings.drain_timeout_s,
+            ),
+            session_factory=session,
+        )
+        stream.on_reconnect = controller.reconcile
+        await _serve_health(stack, settings, pool=pool, ari=ari)
+        if install_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, controller.stop)
+        log.info(
+            "robot %s dialling (global cap %d calls)", controller.options.robot_id, settings.global_max_calls
+        )
+        await controller.run()
+        log.info("robot stopped: %d calls settled", controller.stats.settled)
+
+
+async def _serve_health(
+    stack: AsyncExitStack, settings: Settings, *, pool: AsyncConnectionPool, ari: AriClient
+) -> None:
+    async def check_db() -> dict[str, object]:
+        try:
+            async with pool.connection() as conn:
+                await conn.execute("SELECT 1")
+        except Exception as exc:
+            return {"ok": False, "error": str(exc)}
+        return {"ok": True}
+
+    async def check_ari() -> dict[str, object]:
+        try:
+            await ari.ping()
+        except AriError as exc:
+            return {"ok": False, "error": str(exc)}
+        return {"ok": True}
+
+    runner = web.AppRunner(health_app({"db": check_db, "ari": check_ari}), handle_signals=False)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    try:
+        await web.TCPSite(runner, "0.0.0.0", settings.metrics_port).start()
+    except OSError as exc:
+        log.warning("metrics/health port %d unavailable: %s", settings.metrics_port, exc)

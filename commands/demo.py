@@ -1,0 +1,44 @@
+"""`minibot demo`: run a small simulated campaign end to end and print the outcomes."""
+
+from __future__ import annotations
+
+from rich.progress import Progress
+from rich.table import Table
+
+from calls.demo import run_demo
+from calls.runner import scenario_conversation
+from commands.common import console, run, settings
+from services.logs import setup_logging
+
+
+def demo() -> None:
+    """Dial a demo campaign through the simulated PBX (real audio, VAD, ASR) and show the outcomes."""
+    config = settings()
+    setup_logging("WARNING")
+    console.print("MiniBot demo: campaign 'demo' through the simulated PBX (no phone line needed)")
+    with Progress(console=console) as bar:
+        task = bar.add_task("calls settled", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run(run_demo(config, scenario_conversation(config), progress))
+    report = result.imported
+    console.print(f"contacts imported: {report.imported} (rejected {report.rejected})")
+    table = Table("phone", "name", "outcome", "cause", "AMD", "talk (s)", "turns", title="Calls")
+    for row in result.outcomes:
+        cause = f"{row['hangup_cause']} {row['hangup_cause_text'] or ''}".strip()
+        table.add_row(
+            str(row["phone"]),
+            str(row["first_name"]),
+            str(row["outcome"]),
+            cause,
+            str(row["amd_result"] or ""),
+            str(row["talk_s"] or ""),
+            str(row["turns"]),
+        )
+    console.print(table)
+    leads = Table("phone", "status", "score", "summary", title="Leads")
+    for row in result.leads:
+        leads.add_row(str(row["phone"]), str(row["status"]), str(row["score"]), str(row["summary"])[:80])
+    console.print(leads)
