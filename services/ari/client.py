@@ -119,13 +119,19 @@ class AriClient:
         caller_id: str | None = None,
         timeout_s: int = 30,
         variables: Mapping[str, str] | None = None,
+        context: str | None = None,
     ) -> Channel:
-        """POST /channels into our app. An existing ``channel_id`` is refused with AriError(status=409)."""
+        """POST /channels into our app, or into dialplan ``context`` (extension ``s``, e.g. minibot-amd).
+
+        An existing ``channel_id`` is refused with AriError(status=409).
+        """
         data = await self.call(
             "channel_originate",
             endpoint=endpoint,
-            app=self.app,
-            appArgs=app_args,
+            app=None if context else self.app,
+            appArgs=None if context else app_args,
+            context=context,
+            extension="s" if context else None,
             callerId=caller_id,
             timeout=timeout_s,
             channelId=channel_id,

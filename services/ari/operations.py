@@ -19,7 +19,17 @@ def _op(method: str, path: str, *params: str, body: tuple[str, ...] = ()) -> Ope
     return Operation(method, path, frozenset(params), frozenset(body))
 
 
-_ORIGINATE = ("endpoint", "app", "appArgs", "callerId", "timeout", "channelId", "variables")
+_ORIGINATE = (
+    "endpoint",
+    "app",
+    "appArgs",
+    "context",
+    "extension",
+    "callerId",
+    "timeout",
+    "channelId",
+    "variables",
+)
 _EXTERNAL_MEDIA = (
     "channelId",
     "app",

@@ -26,6 +26,7 @@ class AriPort(Protocol):
         caller_id: str | None = None,
         timeout_s: int = 30,
         variables: Mapping[str, str] | None = None,
+        context: str | None = None,
     ) -> Channel: ...
 
     async def list_channels(self) -> list[Channel]: ...
@@ -100,6 +101,7 @@ class FakeAri:
         caller_id: str | None = None,
         timeout_s: int = 30,
         variables: Mapping[str, str] | None = None,
+        context: str | None = None,
     ) -> Channel:
         self.calls.append(("originate", (endpoint, channel_id, app_args)))
         channel_id = channel_id or self._new_id("chan")

@@ -167,12 +167,12 @@ class WebSocketMediaTransport:
         session.ws = ws
         await ws.prepare(request)
         channel = session.channel
+        self.engine.media_connected(channel)  # answered and in Stasis before MEDIA_START goes out
         await ws.send_str(json.dumps({
             "event": "MEDIA_START", "connection_id": session.connection_id, "channel": channel.name,
             "channel_id": channel.id, "format": "slin16", "optimal_frame_size": FRAME_BYTES,
             "ptime": FRAME_MS, "channel_variables": dict(channel.variables),
         }))  # fmt: skip
-        self.engine.media_connected(channel)
         ticker = asyncio.get_running_loop().create_task(self._tick(session, ws))
         try:
             async for message in ws:

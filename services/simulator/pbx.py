@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from services.simulator.media_leg import CalleeAudio
-from services.simulator.personas import PersonaBook
+from services.simulator.personas import Persona, PersonaBook
 from services.simulator.shapes import CAUSES, SimBridge, SimChannel, SimPlayback, ari_time
 from services.simulator.voice import HumanVoice, VoiceLibrary
 
@@ -26,6 +26,17 @@ log = logging.getLogger(__name__)
 KNOWN_TECHS = frozenset({"PJSIP", "SIP", "Local", "IAX2", "DAHDI"})
 SOUND_SECONDS = {"hello-world": 1.4, "beep": 0.3, "silence/1": 1.0, "demo-congrats": 5.0, "tt-monkeys": 7.0}
 DEFAULT_SOUND_S = 2.0
+AMD_CONTEXT = "minibot-amd"  # see asterisk_conf/extensions.conf
+AMD_SECONDS = 2.5
+
+
+def amd_verdict(persona: Persona) -> tuple[str, str]:
+    """What Asterisk's AMD() would say about a persona: (AMDSTATUS, AMDCAUSE)."""
+    if persona.outcome == "voicemail":
+        return "MACHINE", "LONGGREETING-2500-1500"
+    if persona.behaviour == "silent" or persona.greeting is None:
+        return "NOTSURE", "TOOLONG-5000"
+    return "HUMAN", "HUMAN-800-800"
 
 
 class SimError(Exception):
@@ -66,6 +77,7 @@ class PbxEngine:
         sound_seconds: Mapping[str, float] | None = None,
     ) -> None:
         self.personas = personas or PersonaBook()
+        self.dialplan_app = "minibot"  # the app [minibot-amd] enters (MINIBOT_APP in extensions.conf)
         self.time_scale = time_scale
         self.media_time_scale = media_time_scale
         self.asterisk_id = "02:42:ac:11:00:02"
@@ -140,8 +152,11 @@ class PbxEngine:
         """POST /channels: create the channel and start its call flow (events follow asynchronously)."""
         endpoint = str(params.get("endpoint") or "")
         app = str(params.get("app") or "")
+        dialplan = str(params.get("context") or "")
+        if dialplan == AMD_CONTEXT:
+            app = self.dialplan_app
         if not endpoint or not app:
-            raise SimError(400, "endpoint and app are required (dialplan originate is not simulated)")
+            raise SimError(400, f"endpoint and app (or context={AMD_CONTEXT}) are required")
         tech, _, resource = endpoint.partition("/")
         if not resource:
             raise SimError(400, "Invalid endpoint")
@@ -166,6 +181,7 @@ class PbxEngine:
             context=context or "default",
             variables=variables,
             persona=self.personas.for_number(number),
+            amd=dialplan == AMD_CONTEXT,
         )
         self.channels[channel_id] = channel
         timeout = float(params.get("timeout") or 30)
@@ -200,6 +216,9 @@ class PbxEngine:
         self._dial(channel, "ANSWER")
         self._emit_channel(channel, "ChannelVarset", variable="DIALSTATUS", value="ANSWER")
         channel.in_stasis = True
+        if channel.amd:  # the [minibot-amd] dialplan: AMD() then Stasis(app, call, AMDSTATUS, AMDCAUSE)
+            await self.sleep(AMD_SECONDS)
+            channel.app_args = (channel.variables.get("MINIBOT_CALL", ""), *amd_verdict(persona))
 
         def callee_hangs_up() -> None:
             self.spawn(self.hangup(channel.id, 16))

@@ -55,6 +55,7 @@ class SimChannel:
     task: asyncio.Task[None] | None = None
     playbacks: set[str] = field(default_factory=set)
     transport: str = ""  # ExternalMedia transport key
+    amd: bool = False  # originated into the [minibot-amd] dialplan context
     gone: bool = False
 
     def to_json(self) -> dict[str, Any]:

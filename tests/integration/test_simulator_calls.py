@@ -168,3 +168,22 @@ async def test_bridge_lifecycle() -> None:
         await ari.destroy_bridge("b1")
         with pytest.raises(NoSuchChannel):
             await ari.destroy_bridge("b1")
+
+
+@pytest.mark.parametrize(
+    ("number", "verdict"),
+    [("0612345678", ("HUMAN", "HUMAN-800-800")), ("0612345605", ("MACHINE", "LONGGREETING-2500-1500"))],
+)
+async def test_amd_dialplan_context_passes_the_verdict_as_stasis_args(
+    number: str, verdict: tuple[str, str]
+) -> None:
+    async with running_pbx() as (_pbx, ari, log):
+        await ari.originate(
+            f"PJSIP/{number}@trunk",
+            channel_id="c1",
+            context="minibot-amd",
+            variables={"MINIBOT_CALL": "call-9"},
+        )
+        start = await log.expect(StasisStart, "c1")
+        assert start.args == ("call-9", *verdict)
+        assert start.application == "minibot"

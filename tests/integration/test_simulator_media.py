@@ -11,7 +11,8 @@ import aiohttp
 import numpy as np
 import pytest
 
-from services.ari import AriClient, ChannelDestroyed
+from services.ari import AriClient, ChannelDestroyed, StasisStart
+from services.errors import AriError
 from services.simulator import FRAME_BYTES, Persona, PersonaBook, SimulatedPbx
 from tests.contract.ari_helpers import EventLog, of_type, running_pbx
 
@@ -66,6 +67,19 @@ async def test_media_start_then_paced_640_byte_frames_and_stasis_start() -> None
             assert second.status == 409
         unknown = await http.get(f"{pbx.url}/media/00000000-0000-0000-0000-000000000000")
         assert unknown.status == 404
+
+
+async def test_media_channel_enters_stasis_only_once_the_bot_connects() -> None:
+    async with running_pbx() as (pbx, ari, log), aiohttp.ClientSession() as http:
+        channel_id, connection_id = await _media(pbx, ari)
+        bridge = await ari.create_bridge()
+        with pytest.raises(AriError) as caught:
+            await ari.add_channel(bridge.id, channel_id)
+        assert caught.value.status == 422
+        async with http.ws_connect(f"{pbx.url}/media/{connection_id}", protocols=("media",)) as ws:
+            await _control(ws, "MEDIA_START")
+            await ari.add_channel(bridge.id, channel_id)  # in Stasis as soon as MEDIA_START arrives
+            assert await log.expect(StasisStart, channel_id)
 
 
 async def test_marks_status_drain_and_flush() -> None:
