@@ -110,6 +110,7 @@ class PbxEngine:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.voices.close()
 
     def subscribe(self, apps: list[str]) -> asyncio.Queue[str]:
         """A queue receiving the JSON text of every event for ``apps``."""

@@ -34,7 +34,12 @@ async def _run(*argv: str) -> bytes:
     process = await asyncio.create_subprocess_exec(
         *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
-    out, err = await process.communicate()
+    try:
+        out, err = await process.communicate()
+    except asyncio.CancelledError:
+        process.kill()
+        await process.wait()
+        raise
     if process.returncode != 0:
         raise MediaError(f"{argv[0]} failed: {err.decode(errors='replace')[:200]}")
     return out
@@ -54,6 +59,13 @@ class VoiceLibrary:
         if key not in self._lines:
             self._lines[key] = asyncio.get_running_loop().create_task(self._make(line, voice))
         return self._lines[key]
+
+    async def close(self) -> None:
+        """Cancel unfinished syntheses (at simulator shutdown)."""
+        pending = [task for task in self._lines.values() if not task.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def _make(self, line: str, voice: str) -> bytes:
         if line == BEEP:
