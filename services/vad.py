@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 
+import numpy as np
 import webrtcvad
 
 from services.errors import ConfigError
@@ -21,7 +22,7 @@ ONSET_MS = 120  # voiced time before SpeechStart
 END_SILENCE_MS = 650  # silence that ends a turn; shorter pauses keep the caller's turn open
 BARGE_IN_MIN_SPEECH_MS = 200  # speech needed before ASR words can confirm a barge-in
 BARGE_IN_SPEECH_ONLY_MS = 600  # speech that barges in without any ASR word (longer than backchannels)
-BARGE_IN_RESET_GAP_MS = 300  # silence that ends one caller burst
+BARGE_IN_RESET_GAP_MS = 60  # a pause this long ends a caller burst (a breath, then "oui": two bursts)
 
 # User-facing French word lists, kept in one place.
 INTERRUPT_WORDS = frozenset({"stop", "non", "attendez", "arretez", "arrete", "attends", "stoppez"})
@@ -174,10 +175,34 @@ class BargeInDetector:
         self._voiced_ms, self._gap_ms, self._words = 0, 0, []
 
 
-class WebRtcVad:
-    """webrtcvad on 16 kHz LE frames: decisions per ``frame_ms`` (10, 20 or 30 ms)."""
+class NoiseGate:
+    """Tracks the background level (fast down, slow up) and keeps only frames clearly above it.
 
-    def __init__(self, aggressiveness: int = 2, frame_ms: int = 20) -> None:
+    webrtcvad alone calls steady line noise "speech"; requiring ``margin`` x the noise floor (and an
+    absolute minimum level, which also rejects faint echo of the bot) removes that.
+    """
+
+    def __init__(self, margin: float = 2.0, rise_per_frame: float = 1.005, min_rms: float = 200.0) -> None:
+        self.margin = margin
+        self.rise = rise_per_frame
+        self.min_rms = min_rms
+        self.floor: float | None = None
+
+    def passes(self, frame: bytes) -> bool:
+        """Update the floor with this frame; True when the frame is loud enough to be speech."""
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.float64)
+        rms = float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
+        self.floor = rms if self.floor is None or rms < self.floor else self.floor * self.rise
+        self.floor = max(self.floor, 1.0)
+        return rms >= self.min_rms and rms >= self.margin * self.floor
+
+
+class WebRtcVad:
+    """webrtcvad on 16 kHz LE frames: decisions per ``frame_ms`` (10, 20 or 30 ms), behind a noise gate."""
+
+    def __init__(
+        self, aggressiveness: int = 2, frame_ms: int = 20, noise_gate: NoiseGate | None = None
+    ) -> None:
         if aggressiveness not in range(4):
             raise ConfigError(
                 f"VAD aggressiveness must be 0-3, got {aggressiveness} (MINIBOT_VAD_AGGRESSIVENESS)"
@@ -186,11 +211,15 @@ class WebRtcVad:
             raise ConfigError(f"VAD frame must be 10, 20 or 30 ms, got {frame_ms}")
         self.frame_ms = frame_ms
         self._vad = webrtcvad.Vad(aggressiveness)
+        self._gate = noise_gate if noise_gate is not None else NoiseGate()
         self._reframer = Reframer(SAMPLE_RATE * frame_ms // 1000 * SAMPLE_WIDTH)
 
     def classify(self, pcm: bytes) -> list[bool]:
         """Decisions for every whole VAD frame now available (leftover kept for the next call)."""
-        return [bool(self._vad.is_speech(f, SAMPLE_RATE)) for f in self._reframer.feed(pcm)]
+        return [
+            self._gate.passes(f) and bool(self._vad.is_speech(f, SAMPLE_RATE))
+            for f in self._reframer.feed(pcm)
+        ]
 
 
 class VadStream:

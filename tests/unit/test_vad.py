@@ -127,3 +127,10 @@ def test_real_speech_gives_one_turn_and_silence_none(frame_ms: int) -> None:
     assert all(
         e is None for _, e in silence.process(read_wav_16k(AUDIO_DIR / "silence" / "asterisk_silence_5s.wav"))
     )
+
+
+def test_breath_then_backchannel_are_two_bursts() -> None:
+    det = BargeInDetector()  # defaults: 600 ms speech-only gate, 60 ms pause ends a burst
+    det.set_bot_speaking(True)
+    pattern = "#" * 17 + "..." + "#" * 15  # 340 ms breath, 60 ms pause, 300 ms "oui"
+    assert not any(det.on_frame(20, c == "#") for c in pattern)
