@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
 from dashboard import api, auth, i18n, live, security, views
-from dashboard.keys import CLOCK, LIMITER, POLL_SECONDS, POOL, SECRET, SETTINGS, Clock
+from dashboard.keys import CLOCK, LIMITER, POLL_SECONDS, POOL, SECRET, SETTINGS, STOPPING, Clock
 from dashboard.ratelimit import RateLimiter
 from services.config import Settings
 from services.db import open_pool
@@ -80,6 +81,12 @@ def create_app(
     app[CLOCK] = clock
     app[LIMITER] = RateLimiter()
     app[POLL_SECONDS] = poll_seconds
+    app[STOPPING] = asyncio.Event()
+
+    async def stop_streams(app: web.Application) -> None:
+        app[STOPPING].set()
+
+    app.on_shutdown.append(stop_streams)
     if isinstance(database, AsyncConnectionPool):
         app[POOL] = database
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -19,3 +20,4 @@ SECRET = web.AppKey("secret", str)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 LIMITER = web.AppKey("limiter", RateLimiter)
 POLL_SECONDS = web.AppKey("poll_seconds", float)
+STOPPING = web.AppKey("stopping", asyncio.Event)  # set on shutdown: event streams end

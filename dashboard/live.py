@@ -8,6 +8,7 @@ so a reconnecting browser resumes with ``Last-Event-ID``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import aiohttp_jinja2
@@ -16,7 +17,7 @@ from aiohttp import web
 from dashboard import store
 from dashboard.auth import requires, session_of
 from dashboard.jsonutil import dumps
-from dashboard.keys import POLL_SECONDS, POOL
+from dashboard.keys import POLL_SECONDS, POOL, STOPPING
 from dashboard.security import redact
 
 
@@ -54,7 +55,7 @@ async def live_events(request: web.Request) -> web.StreamResponse:
     after_id = _after_id(request)
     previous: str | None = None
     try:
-        while True:
+        while not request.app[STOPPING].is_set():
             calls = dumps(await _snapshot(request))
             if calls != previous:
                 await response.write(f"event: calls\ndata: {calls}\n\n".encode())
@@ -63,7 +64,8 @@ async def live_events(request: web.Request) -> web.StreamResponse:
                 after_id = int(turn["id"])
                 await response.write(f"id: {after_id}\nevent: turn\ndata: {dumps(turn)}\n\n".encode())
             await response.write(b": keep-alive\n\n")
-            await asyncio.sleep(request.app[POLL_SECONDS])
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(request.app[STOPPING].wait(), request.app[POLL_SECONDS])
     except ConnectionResetError:  # the browser went away
         pass
     return response

@@ -52,7 +52,7 @@ def add_user(conn: Conn, email: str, role: str, password: str = PASSWORD) -> int
 
 
 def _id(conn: Conn, sql: str, params: tuple[object, ...]) -> int:
-    row = conn.execute(sql, params).fetchone()  # type: ignore[arg-type]
+    row = conn.execute(sql, params).fetchone()
     assert row
     return int(str(row["id"]))
 

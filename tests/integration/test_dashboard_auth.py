@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from dashboard import security
@@ -17,6 +18,7 @@ from dashboard.auth import SESSION_COOKIE
 from tests.browser.dashboard_seed import PASSWORD, Seed, dashboard_settings, seed
 
 pytestmark = pytest.mark.integration
+Client = TestClient[web.Request, web.Application]
 
 
 class Clock:
@@ -40,13 +42,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def client(db_url: str, tmp_path: Path, seeded: Seed, clock: Clock) -> AsyncIterator[TestClient]:
+async def client(db_url: str, tmp_path: Path, seeded: Seed, clock: Clock) -> AsyncIterator[Client]:
     app = create_app(dashboard_settings(tmp_path), db_url, clock=clock)
     async with TestClient(TestServer(app)) as c:
         yield c
 
 
-async def csrf_of(client: TestClient, path: str = "/login") -> str:
+async def csrf_of(client: Client, path: str = "/login") -> str:
     """Load a page and return the CSRF token of its forms."""
     page = await (await client.get(path)).text()
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
@@ -54,7 +56,7 @@ async def csrf_of(client: TestClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-async def login(client: TestClient, email: str, password: str = PASSWORD) -> int:
+async def login(client: Client, email: str, password: str = PASSWORD) -> int:
     token = await csrf_of(client)
     resp = await client.post(
         "/login", data={"email": email, "password": password, "csrf_token": token}, allow_redirects=False
@@ -62,9 +64,7 @@ async def login(client: TestClient, email: str, password: str = PASSWORD) -> int
     return resp.status
 
 
-async def test_anonymous_pages_redirect_to_login_and_api_answers_401(
-    client: TestClient, seeded: Seed
-) -> None:
+async def test_anonymous_pages_redirect_to_login_and_api_answers_401(client: Client, seeded: Seed) -> None:
     for path in ("/campaigns", "/live", "/leads", f"/calls/{seeded.ended_call_id}", "/leads/export.csv"):
         resp = await client.get(path, allow_redirects=False)
         assert resp.status == 302, path
@@ -77,7 +77,7 @@ async def test_anonymous_pages_redirect_to_login_and_api_answers_401(
     assert resp.status == 401
 
 
-async def test_login_sets_hardened_cookie_and_security_headers(client: TestClient) -> None:
+async def test_login_sets_hardened_cookie_and_security_headers(client: Client) -> None:
     token = await csrf_of(client)
     resp = await client.post(
         "/login",
@@ -96,7 +96,7 @@ async def test_login_sets_hardened_cookie_and_security_headers(client: TestClien
     assert "Alpha" in await page.text()
 
 
-async def test_cookie_is_secure_behind_tls_proxy(client: TestClient) -> None:
+async def test_cookie_is_secure_behind_tls_proxy(client: Client) -> None:
     token = await csrf_of(client)
     resp = await client.post(
         "/login",
@@ -107,14 +107,12 @@ async def test_cookie_is_secure_behind_tls_proxy(client: TestClient) -> None:
     assert resp.cookies[SESSION_COOKIE]["secure"]
 
 
-async def test_login_without_csrf_is_refused(client: TestClient) -> None:
+async def test_login_without_csrf_is_refused(client: Client) -> None:
     resp = await client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
     assert resp.status == 403
 
 
-async def test_form_post_without_csrf_is_refused_even_when_logged_in(
-    client: TestClient, seeded: Seed
-) -> None:
+async def test_form_post_without_csrf_is_refused_even_when_logged_in(client: Client, seeded: Seed) -> None:
     assert await login(client, "supervisor@example.com") == 302
     resp = await client.post(f"/campaigns/{seeded.campaign_id}/pause", allow_redirects=False)
     assert resp.status == 403
@@ -125,7 +123,7 @@ async def test_form_post_without_csrf_is_refused_even_when_logged_in(
 
 
 async def test_lockout_after_five_failures(
-    client: TestClient, conn: psycopg.Connection[dict[str, object]], clock: Clock
+    client: Client, conn: psycopg.Connection[dict[str, object]], clock: Clock
 ) -> None:
     for _ in range(4):
         assert await login(client, "admin@example.com", "wrong-password") == 401
@@ -137,14 +135,14 @@ async def test_lockout_after_five_failures(
     assert await login(client, "admin@example.com") == 302
 
 
-async def test_rate_limit_per_ip_and_email(client: TestClient) -> None:
+async def test_rate_limit_per_ip_and_email(client: Client) -> None:
     statuses = [await login(client, "nobody@example.com", "x") for _ in range(11)]
     assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
     assert await login(client, "viewer@example.com") == 302  # other email, same IP: still allowed
 
 
-async def test_session_expires_after_eight_hours_and_slides(client: TestClient, clock: Clock) -> None:
+async def test_session_expires_after_eight_hours_and_slides(client: Client, clock: Clock) -> None:
     assert await login(client, "viewer@example.com") == 302
     clock.now += timedelta(hours=5)  # past half-life: the response carries a refreshed cookie
     resp = await client.get("/leads", allow_redirects=False)
@@ -157,7 +155,7 @@ async def test_session_expires_after_eight_hours_and_slides(client: TestClient, 
     assert resp.status == 302
 
 
-async def test_forged_or_expired_jwt_is_rejected(client: TestClient, clock: Clock) -> None:
+async def test_forged_or_expired_jwt_is_rejected(client: Client, clock: Clock) -> None:
     forged = security.encode_session(
         "another-secret-0123456789abcdefghijkl", 1, "admin@example.com", "admin", clock.now.timestamp()
     )
@@ -173,7 +171,7 @@ async def test_forged_or_expired_jwt_is_rejected(client: TestClient, clock: Cloc
         assert resp.status == 401
 
 
-async def test_logout_drops_the_session(client: TestClient) -> None:
+async def test_logout_drops_the_session(client: Client) -> None:
     assert await login(client, "viewer@example.com") == 302
     token = await csrf_of(client, "/leads")
     resp = await client.post("/logout", data={"csrf_token": token}, allow_redirects=False)
@@ -182,14 +180,14 @@ async def test_logout_drops_the_session(client: TestClient) -> None:
 
 
 async def test_disabled_user_loses_access(
-    client: TestClient, conn: psycopg.Connection[dict[str, object]]
+    client: Client, conn: psycopg.Connection[dict[str, object]]
 ) -> None:
     assert await login(client, "viewer@example.com") == 302
     conn.execute("UPDATE users SET disabled = true WHERE email = 'viewer@example.com'")
     assert (await client.get("/leads", allow_redirects=False)).status == 302
 
 
-async def test_open_redirect_after_login_is_blocked(client: TestClient) -> None:
+async def test_open_redirect_after_login_is_blocked(client: Client) -> None:
     token = await csrf_of(client)
     resp = await client.post(
         "/login",

@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import psycopg
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from dashboard import openapi, rgpd, security
@@ -21,6 +22,7 @@ from dashboard.app import create_app
 from tests.browser.dashboard_seed import PASSWORD, Seed, dashboard_settings, seed
 
 pytestmark = pytest.mark.integration
+Client = TestClient[web.Request, web.Application]
 Conn = psycopg.Connection[dict[str, object]]
 
 
@@ -30,19 +32,19 @@ def seeded(conn: Conn, tmp_path: Path) -> Seed:
 
 
 @pytest.fixture
-async def client(db_url: str, tmp_path: Path, seeded: Seed) -> AsyncIterator[TestClient]:
+async def client(db_url: str, tmp_path: Path, seeded: Seed) -> AsyncIterator[Client]:
     app = create_app(dashboard_settings(tmp_path), db_url, poll_seconds=0.05)
     async with TestClient(TestServer(app)) as c:
         yield c
 
 
-async def csrf_of(client: TestClient, path: str) -> str:
+async def csrf_of(client: Client, path: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', await (await client.get(path)).text())
     assert match
     return match.group(1)
 
 
-async def login_as(client: TestClient, role: str) -> str:
+async def login_as(client: Client, role: str) -> str:
     """Log in as the seeded user of ``role``; returns the CSRF token for later form posts."""
     token = await csrf_of(client, "/login")
     resp = await client.post(
@@ -54,7 +56,7 @@ async def login_as(client: TestClient, role: str) -> str:
     return token
 
 
-async def test_viewer_is_read_only_and_sees_masked_numbers(client: TestClient, seeded: Seed) -> None:
+async def test_viewer_is_read_only_and_sees_masked_numbers(client: Client, seeded: Seed) -> None:
     csrf = await login_as(client, "viewer")
     leads = await (await client.get("/leads")).text()
     assert "+33*****1234" in leads and "+33612341234" not in leads
@@ -74,7 +76,7 @@ async def test_viewer_is_read_only_and_sees_masked_numbers(client: TestClient, s
     assert (await client.post(f"/api/v1/campaigns/{seeded.campaign_id}/pause")).status == 403
 
 
-async def test_supervisor_sees_full_numbers_but_cannot_erase(client: TestClient, seeded: Seed) -> None:
+async def test_supervisor_sees_full_numbers_but_cannot_erase(client: Client, seeded: Seed) -> None:
     csrf = await login_as(client, "supervisor")
     assert "+33612341234" in await (await client.get("/leads")).text()
     resp = await client.post(
@@ -84,7 +86,7 @@ async def test_supervisor_sees_full_numbers_but_cannot_erase(client: TestClient,
 
 
 async def test_start_queues_unqueued_contacts_and_pause_stop_follow_rules(
-    client: TestClient, conn: Conn, seeded: Seed
+    client: Client, conn: Conn, seeded: Seed
 ) -> None:
     csrf = await login_as(client, "supervisor")
     for phone in ("+33600000001", "+33600000002"):
@@ -118,7 +120,7 @@ async def test_start_queues_unqueued_contacts_and_pause_stop_follow_rules(
     assert [a["action"] for a in actions] == ["campaign.start", "campaign.pause", "campaign.start"]
 
 
-async def test_campaigns_page_shows_kpis_chart_and_buttons_by_role(client: TestClient) -> None:
+async def test_campaigns_page_shows_kpis_chart_and_buttons_by_role(client: Client) -> None:
     await login_as(client, "viewer")
     page = await (await client.get("/campaigns?lang=en")).text()
     assert "Campaigns" in page and "<svg" in page and "Human" in page
@@ -127,7 +129,7 @@ async def test_campaigns_page_shows_kpis_chart_and_buttons_by_role(client: TestC
     assert "Campagnes" in french and "Répondeur" in french
 
 
-async def test_export_streams_the_current_filter(client: TestClient, conn: Conn) -> None:
+async def test_export_streams_the_current_filter(client: Client, conn: Conn) -> None:
     await login_as(client, "supervisor")
     resp = await client.get("/leads/export.csv?status=qualified")
     assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/csv")
@@ -137,7 +139,7 @@ async def test_export_streams_the_current_filter(client: TestClient, conn: Conn)
     assert audit == {"action": "leads.export", "details": {"status": "qualified", "sort": "recent"}}
 
 
-async def test_review_and_assign_lead(client: TestClient, conn: Conn, seeded: Seed) -> None:
+async def test_review_and_assign_lead(client: Client, conn: Conn, seeded: Seed) -> None:
     csrf = await login_as(client, "supervisor")
     lead = seeded.lead_ids[0]
     sup = conn.execute("SELECT id FROM users WHERE email = 'supervisor@example.com'").fetchone()
@@ -148,7 +150,7 @@ async def test_review_and_assign_lead(client: TestClient, conn: Conn, seeded: Se
     assert row == {"reviewed_by": sup["id"], "assigned_to": sup["id"]}
 
 
-async def test_leads_keyset_pages_cover_every_lead_once(client: TestClient, conn: Conn, seeded: Seed) -> None:
+async def test_leads_keyset_pages_cover_every_lead_once(client: Client, conn: Conn, seeded: Seed) -> None:
     conn.execute(
         "WITH c AS (INSERT INTO calls (campaign_id, status) SELECT %s, 'ended' FROM generate_series(1, 120)"
         " RETURNING id)"
@@ -175,7 +177,7 @@ async def test_leads_keyset_pages_cover_every_lead_once(client: TestClient, conn
     assert (await client.get("/api/v1/leads?since=yesterday")).status == 400
 
 
-async def test_call_page_and_recording_with_range(client: TestClient, seeded: Seed, tmp_path: Path) -> None:
+async def test_call_page_and_recording_with_range(client: Client, seeded: Seed, tmp_path: Path) -> None:
     await login_as(client, "supervisor")
     page = await (await client.get(f"/calls/{seeded.ended_call_id}")).text()
     assert "non pas du tout" in page and "speech then silence" in page and 'data-start-ms="2600"' in page
@@ -187,7 +189,7 @@ async def test_call_page_and_recording_with_range(client: TestClient, seeded: Se
     assert await resp.read() == full[100:200]
 
 
-async def test_admin_erases_a_contact(client: TestClient, conn: Conn, seeded: Seed, tmp_path: Path) -> None:
+async def test_admin_erases_a_contact(client: Client, conn: Conn, seeded: Seed, tmp_path: Path) -> None:
     csrf = await login_as(client, "admin")
     resp = await client.post(
         f"/contacts/{seeded.contact_id}/erase", data={"csrf_token": csrf}, allow_redirects=False
@@ -232,7 +234,7 @@ async def test_retention_purge_only_touches_old_calls(
     assert (again.recordings, again.transcripts) == (0, 0)
 
 
-async def test_live_events_push_calls_and_new_turns(client: TestClient, conn: Conn, seeded: Seed) -> None:
+async def test_live_events_push_calls_and_new_turns(client: Client, conn: Conn, seeded: Seed) -> None:
     await login_as(client, "viewer")
     resp = await client.get("/live/events?after=0")
     assert resp.headers["Content-Type"].startswith("text/event-stream")
@@ -259,7 +261,7 @@ async def test_live_events_push_calls_and_new_turns(client: TestClient, conn: Co
     resp.close()
 
 
-async def test_bearer_token_api_and_openapi_conformance(client: TestClient, conn: Conn, seeded: Seed) -> None:
+async def test_bearer_token_api_and_openapi_conformance(client: Client, conn: Conn, seeded: Seed) -> None:
     token, token_hash = security.new_api_token()
     conn.execute("UPDATE users SET api_token_hash = %s WHERE email = 'supervisor@example.com'", (token_hash,))
     auth = {"Authorization": f"Bearer {token}"}
