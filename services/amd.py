@@ -19,7 +19,9 @@ from services.vad import SpeechEnd, SpeechStart, VadSegmenter, normalize_words
 GREETING_MACHINE_MS = 2500  # continuous speech longer than this is a recorded greeting
 MAX_HUMAN_WORDS = 6  # a live answer is short ("allô oui ?", "bonjour, c'est Paul")
 MIN_HUMAN_SPEECH_MS = 200  # less speech than this is no answer at all
-GREETING_END_SILENCE_MS = 700  # pause that ends the greeting (voicemail prompts pause less; a live callee waits)
+GREETING_END_SILENCE_MS = (
+    700  # pause that ends the greeting (voicemail prompts pause less; a live callee waits)
+)
 BEEP_MIN_MS = 160  # steady tone length that counts as a beep (8 frames of 20 ms)
 BEEP_MIN_HZ = 350
 BEEP_MAX_HZ = 2500

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from services.errors import MediaError
-from services.media.leg import FrameInbox, LegRegistry, PacedSender
+from services.media.leg import FrameInbox, LegRegistry, MediaLeg, PacedSender
 
 KIND_HANGUP = 0x00
 KIND_UUID = 0x01
@@ -134,9 +134,9 @@ class AudioSocketServer:
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
 
-    def expect(self, call_uuid: uuid.UUID) -> asyncio.Future[object]:
+    def expect(self, call_uuid: uuid.UUID) -> asyncio.Future[MediaLeg]:
         """The future leg for the externalMedia channel created with ``data=<call_uuid>``."""
-        return self.registry.expect(call_uuid)  # type: ignore[return-value]
+        return self.registry.expect(call_uuid)
 
     async def stop(self) -> None:
         """Stop listening."""

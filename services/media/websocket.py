@@ -22,7 +22,7 @@ from aiohttp import web
 
 from services.errors import MediaError
 from services.media.frames import FRAME_BYTES, Reframer
-from services.media.leg import FrameInbox, LegRegistry
+from services.media.leg import FrameInbox, LegRegistry, MediaLeg
 
 SUBPROTOCOL = "media"
 NORMAL_CLOSURE = 1000
@@ -303,7 +303,7 @@ class WebSocketMediaServer:
         app.router.add_get(self.path, self._handle)
         app.router.add_get(self.path + "/{tail:.*}", self._handle)
 
-    def expect(self, channel_id: str) -> asyncio.Future[Any]:
+    def expect(self, channel_id: str) -> asyncio.Future[MediaLeg]:
         """The future leg of the externalMedia channel ``channel_id``."""
         return self.registry.expect(channel_id)
 
