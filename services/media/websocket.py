@@ -166,6 +166,7 @@ class WebSocketMediaLeg:
     async def flush(self) -> None:
         """Drop local and Asterisk-queued bot audio (FLUSH_MEDIA); pending marks resolve False."""
         self._out.clear()
+        self._xon.set()  # Asterisk's queue is emptied by FLUSH_MEDIA
         for future in self._marks.values():
             if not future.done():
                 future.set_result(False)

@@ -46,7 +46,7 @@ async def test_audiosocket_both_ways_with_real_audio() -> None:
     peer = AudioSocketPeer(call)
     await peer.connect("127.0.0.1", port)
     leg = await waiting
-    assert isinstance(leg, AudioSocketLeg) and leg.call_uuid == call
+    assert isinstance(leg, AudioSocketLeg) and isinstance(leg, MediaLeg) and leg.call_uuid == call
     await peer.send_audio(caller)
     assert (await collect(leg, len(frames_of(caller))))[: len(caller)] == caller
     await leg.send(bot)
@@ -115,6 +115,7 @@ async def test_rtp_both_ways_with_loss_and_reorder(codec: str) -> None:
     peer = RtpPeer(codec)
     peer_port = await peer.open()
     leg = await open_rtp_leg(PortAllocator(31000, 31050), codec=codec, remote=("127.0.0.1", peer_port))
+    assert isinstance(leg, MediaLeg)
     datagrams = peer.packets(caller)
     datagrams[10], datagrams[11] = datagrams[11], datagrams[10]  # reordered
     del datagrams[30]  # lost

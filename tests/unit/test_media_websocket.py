@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 
 from services.errors import MediaError
 from services.media.frames import FRAME_BYTES, frames_of, read_wav_16k
+from services.media.leg import MediaLeg
 from services.media.websocket import (
     WebSocketMediaServer,
     connect_websocket_media,
@@ -234,6 +235,7 @@ async def test_client_mode_server_route_hands_leg_to_waiting_call() -> None:
             assert ws.protocol == "media"
             await ws.send_str(fake.media_start())
             leg = await waiting
+            assert isinstance(leg, MediaLeg)
             await ws.send_bytes(bytes(range(256)) * 5)
             frame = await anext(leg.frames())
             assert frame == (bytes(range(256)) * 5)[:FRAME_BYTES]
