@@ -7,6 +7,8 @@ send to the bot (:meth:`CalleeAudio.next_frame`) and hands it one bot frame it h
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 SAMPLE_RATE = 16000
@@ -31,3 +33,19 @@ def cut_frames(pcm: bytes, frame_bytes: int = FRAME_BYTES) -> tuple[list[bytes],
     """Cut ``pcm`` into whole frames; returns (frames, leftover tail)."""
     whole = len(pcm) - len(pcm) % frame_bytes
     return [pcm[i : i + frame_bytes] for i in range(0, whole, frame_bytes)], pcm[whole:]
+
+
+async def paced(
+    step: Callable[[], Awaitable[None]], running: Callable[[], bool], time_scale: float = 1.0
+) -> None:
+    """Call ``step`` every 20 ms (times ``time_scale``) while ``running()``, without drift.
+
+    After a stall longer than five periods the schedule restarts instead of bursting to catch up.
+    """
+    loop = asyncio.get_running_loop()
+    period = FRAME_MS / 1000 * time_scale
+    deadline = loop.time()
+    while running():
+        await step()
+        deadline = max(deadline + period, loop.time() - 5 * period)
+        await asyncio.sleep(max(0.0, deadline - loop.time()))

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from services.simulator.media_leg import FRAME_BYTES, FRAME_MS, SILENCE, cut_frames
+from services.simulator.media_leg import FRAME_BYTES, FRAME_MS, SILENCE, cut_frames, paced
 from services.simulator.pbx import PbxEngine, SimError
 from services.simulator.shapes import SimChannel
 
@@ -234,13 +234,11 @@ class WebSocketMediaTransport:
 
     async def _tick(self, session: MediaSession, ws: web.WebSocketResponse) -> None:
         """Every 20 ms: one callee frame to the bot, one bot frame to the callee."""
-        loop = asyncio.get_running_loop()
-        period = FRAME_MS / 1000 * self.engine.media_time_scale
-        deadline = loop.time()
-        while not ws.closed and not session.done.is_set():
-            await self._tick_once(session, ws)
-            deadline = max(deadline + period, loop.time() - 5 * period)  # no burst after a long stall
-            await asyncio.sleep(max(0.0, deadline - loop.time()))
+        await paced(
+            lambda: self._tick_once(session, ws),
+            lambda: not ws.closed and not session.done.is_set(),
+            self.engine.media_time_scale,
+        )
 
     async def _tick_once(self, session: MediaSession, ws: web.WebSocketResponse) -> None:
         with contextlib.suppress(ConnectionResetError):

@@ -40,7 +40,7 @@ class SimulatedPbx:
         )
         self.websocket_media = WebSocketMediaTransport(self.engine)
         self.engine.transports["websocket"] = self.websocket_media
-        self.app = build_app(self.engine, user, password)
+        self.app = web.Application()  # built by start(), once every transport is registered
         self._runner: web.AppRunner | None = None
 
     @property
@@ -49,7 +49,8 @@ class SimulatedPbx:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
-        """Listen; afterwards ``port`` is the real port."""
+        """Listen; afterwards ``port`` is the real port. Register extra transports before this."""
+        self.app = build_app(self.engine, self.user, self.password)
         self._runner = web.AppRunner(self.app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
