@@ -49,11 +49,16 @@ def counted_lines(handle: TextIO, progress: Callable[[int], None] | None) -> Ite
         raise ImportError_(f"the file is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
 
 
-def dict_reader(lines: Iterator[str]) -> csv.DictReader[str]:
-    """A DictReader over ``lines`` whose delimiter (``;``, ``,`` or tab) is guessed from the header."""
+def table_reader(lines: Iterator[str]) -> tuple[list[str], Iterator[list[str]], Callable[[], int]]:
+    """Header, data rows and a function giving the current physical line number.
+
+    The delimiter (``;``, ``,`` or tab) is guessed from the first line.
+    """
     first = next(lines, "")
     delimiter = max((";", ",", "\t"), key=first.count) if any(d in first for d in ";,\t") else ","
-    return csv.DictReader(_chain(first, lines), delimiter=delimiter)
+    reader = csv.reader(_chain(first, lines), delimiter=delimiter)
+    header = next(reader, [])
+    return header, reader, lambda: reader.line_num
 
 
 def _chain(first: str, lines: Iterator[str]) -> Iterator[str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg
 
-from campaigns.csvfiles import counted_lines, dict_reader, open_text, phone_field
+from campaigns.csvfiles import counted_lines, open_text, phone_field, table_reader
 from campaigns.models import ImportReport
 from campaigns.phones import InvalidPhone, normalize
 from services.db import query
@@ -88,14 +88,14 @@ def _numbers(
     path: Path, region: str, report: ImportReport, progress: Callable[[int], None] | None
 ) -> Iterator[str]:
     with open_text(path) as handle:
-        reader = dict_reader(counted_lines(handle, progress))
-        column = phone_field(reader.fieldnames)
+        header, rows, _ = table_reader(counted_lines(handle, progress))
+        column = phone_field(header)
         raws: Iterator[str]
         if column is None:  # no header: one number per line (first column)
-            first = reader.fieldnames[0] if reader.fieldnames else ""
-            raws = itertools.chain([first], (next(iter(row.values()), "") or "" for row in reader))
+            raws = (cells[0] if cells else "" for cells in itertools.chain([header], rows))
         else:
-            raws = (row.get(column) or "" for row in reader)
+            index = header.index(column)
+            raws = (cells[index] if index < len(cells) else "" for cells in rows)
         for raw in raws:
             if not raw.strip():
                 continue

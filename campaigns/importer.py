@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import psycopg
 
 from campaigns.compliance import zone
-from campaigns.csvfiles import counted_lines, dict_reader, open_text, phone_field
+from campaigns.csvfiles import counted_lines, open_text, phone_field, table_reader
 from campaigns.models import ImportReport
 from campaigns.phones import InvalidPhone, default_timezone, normalize
 from services.db import query
@@ -37,29 +37,30 @@ ALIASES: dict[str, frozenset[str]] = {
 
 @dataclass
 class _Columns:
-    """Header of the file mapped onto contact fields."""
+    """Header of the file mapped onto contact fields (cell indexes)."""
 
-    phone: str
-    known: dict[str, str] = field(default_factory=dict)  # contact field -> header
-    extra: list[str] = field(default_factory=list)
+    width: int
+    phone: int
+    known: dict[str, int] = field(default_factory=dict)  # contact field -> cell index
+    extra: list[tuple[str, int]] = field(default_factory=list)  # header -> cell index
 
     @classmethod
-    def from_header(cls, fieldnames: Sequence[str] | None, path: Path) -> _Columns:
-        phone = phone_field(fieldnames)
+    def from_header(cls, header: Sequence[str], path: Path) -> _Columns:
+        phone = phone_field(header)
         if phone is None:
             raise ImportError_(
-                f"{path.name}: no phone column in the header {list(fieldnames or [])}; "
+                f"{path.name}: no phone column in the header {list(header)}; "
                 "name it phone, telephone, tel, numero or mobile"
             )
-        columns = cls(phone)
-        for name in fieldnames or []:
-            if name == phone:
+        columns = cls(len(header), header.index(phone))
+        for index, name in enumerate(header):
+            if index == columns.phone:
                 continue
             target = next((f for f, names in ALIASES.items() if name.strip().lower() in names), None)
             if target is not None and target not in columns.known:
-                columns.known[target] = name
+                columns.known[target] = index
             else:
-                columns.extra.append(name)
+                columns.extra.append((name, index))
         return columns
 
 
@@ -76,12 +77,12 @@ class _Rejects:
         self._writer: Any = None
         path.unlink(missing_ok=True)
 
-    def write(self, line: int, reason: str, row: dict[str | Any, Any]) -> None:
+    def write(self, line: int, reason: str, row: list[str]) -> None:
         if self._writer is None:
             self._handle = self.path.open("w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._handle)
             self._writer.writerow(["line", "reason", *self.header])
-        self._writer.writerow([line, reason, *(row.get(h) or "" for h in self.header)])
+        self._writer.writerow([line, reason, *row])
 
     def close(self) -> None:
         if self._handle is not None:
@@ -104,18 +105,21 @@ def import_contacts(
     """
     started, report = time.perf_counter(), ImportReport()
     with open_text(path) as handle, conn.transaction():
-        reader = dict_reader(counted_lines(handle, progress))
-        columns = _Columns.from_header(reader.fieldnames, path)
-        rejects = _Rejects(path.with_name(path.name + ".rejects.csv"), reader.fieldnames or [])
+        header, rows, line_num = table_reader(counted_lines(handle, progress))
+        columns = _Columns.from_header(header, path)
+        rejects = _Rejects(path.with_name(path.name + ".rejects.csv"), header)
         conn.execute(query("contacts", "create_staging"))
         with _closing(rejects), conn.cursor().copy(query("contacts", "copy_staging")) as copy:
-            for line, row in _rows(reader):
-                report.read += 1
-                try:
-                    copy.write_row((line, *_contact(row, columns, region)))
-                except RowRejected as exc:
-                    report.rejected += 1
-                    rejects.write(line, str(exc), row)
+            line = line_num() + 1
+            for cells in rows:
+                if any(c.strip() for c in cells):
+                    report.read += 1
+                    try:
+                        copy.write_row((line, *_contact(cells, columns, region)))
+                    except RowRejected as exc:
+                        report.rejected += 1
+                        rejects.write(line, str(exc), cells)
+                line = line_num() + 1
         dnc_row = conn.execute(query("contacts", "count_dnc_staged")).fetchone()
         report.dnc = int(dnc_row["n"]) if dnc_row else 0
         report.imported = conn.execute(
@@ -135,37 +139,29 @@ def _closing(rejects: _Rejects) -> Iterator[_Rejects]:
         rejects.close()
 
 
-def _rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str | Any, Any]]]:
-    """Non-blank data rows with the file line number where each row starts."""
-    start = reader.line_num + 1
-    for row in reader:
-        if any((v or "").strip() for k, v in row.items() if k is not None):
-            yield start, row
-        start = reader.line_num + 1
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def _contact(
-    row: dict[str | Any, Any], columns: _Columns, region: str
-) -> tuple[str, str, str, str, str, str]:
+def _contact(cells: list[str], columns: _Columns, region: str) -> tuple[str, str, str, str, str, str]:
     """(phone, first_name, last_name, timezone, consent, extra JSON) or RowRejected with the reason."""
-    if None in row:
-        raise RowRejected(f"{len(row) - 1 + len(row[None])} cells but the header has {len(row) - 1}")
+    if len(cells) > columns.width:
+        raise RowRejected(f"{len(cells)} cells but the header has {columns.width}")
     try:
-        phone = normalize(row[columns.phone] or "", region)
+        phone = normalize(cells[columns.phone] if columns.phone < len(cells) else "", region)
     except InvalidPhone as exc:
         raise RowRejected(str(exc)) from None
-    known = {f: (row.get(h) or "").strip() for f, h in columns.known.items()}
+    known = {f: cells[i].strip() for f, i in columns.known.items() if i < len(cells)}
     tz = known.get("timezone") or default_timezone(phone)
     try:
         zone(tz)
     except ValueError as exc:
         raise RowRejected(str(exc)) from None
-    extra = {h: row[h] for h in columns.extra if row.get(h)}
+    extra = {h: cells[i] for h, i in columns.extra if i < len(cells) and cells[i]}
     return (
         phone,
         known.get("first_name", ""),
         known.get("last_name", ""),
         tz,
         known.get("consent", ""),
-        json.dumps(extra, ensure_ascii=False),
+        _encode_json(extra),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 import phonenumbers
@@ -27,14 +28,23 @@ def normalize(raw: str, region: str = "FR") -> str:
     if not text:
         raise InvalidPhone("empty phone number")
     compact = _DIGITS_RE.sub("", text)
-    number = _fast_number(compact, region) or _parse(text, region)
+    fast = _fast_number(compact, region)
+    validator = _validator(fast[0]) if fast is not None else None
+    if fast is not None and validator is not None:
+        if not validator(fast[1]):
+            raise InvalidPhone(f"not a valid phone number: {raw.strip()!r}")
+        return f"+{fast[0]}{fast[1]}"
+    if fast is not None:
+        number = phonenumbers.PhoneNumber(country_code=fast[0], national_number=int(fast[1]))
+    else:
+        number = _parse(text, region)
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone(f"not a valid phone number: {raw.strip()!r}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _fast_number(compact: str, region: str) -> phonenumbers.PhoneNumber | None:
-    """Build the PhoneNumber ``parse`` would build for plain digit strings, without parsing.
+def _fast_number(compact: str, region: str) -> tuple[int, str] | None:
+    """(country code, national significant number) as ``parse`` would read a plain digit string.
 
     Only for ``+<cc><nsn>`` with a known country code, and for ``0<nsn>`` in regions whose
     national prefix is exactly ``0`` with no carrier/transform rules (FR, BE, CH, DE...);
@@ -55,14 +65,15 @@ def _fast_number(compact: str, region: str) -> phonenumbers.PhoneNumber | None:
                     or not _plain_prefix(phonenumbers.region_code_for_country_code(cc))
                 ):
                     return None
-                return phonenumbers.PhoneNumber(country_code=cc, national_number=int(rest))
+                return cc, rest
         return None
     if compact.startswith("0") and not compact.startswith("00") and _plain_prefix(region):
+        if _general_pattern(region).fullmatch(compact):  # parse would keep the 0: not our case
+            return None
         rest = compact[1:]
         if not rest or rest.startswith("0"):
             return None
-        cc = phonenumbers.country_code_for_region(region)
-        return phonenumbers.PhoneNumber(country_code=cc, national_number=int(rest))
+        return phonenumbers.country_code_for_region(region), rest
     return None
 
 
@@ -79,6 +90,67 @@ def _plain_prefix(region: str) -> bool:
         return False
     rule = meta.national_prefix_for_parsing
     return (rule in (None, "0")) and meta.national_prefix_transform_rule is None and not meta.leading_digits
+
+
+def _desc_patterns(desc: phonenumbers.PhoneNumberDesc | None) -> tuple[frozenset[int], str] | None:
+    if desc is None or not desc.national_number_pattern:
+        return None
+    return frozenset(desc.possible_length or ()), desc.national_number_pattern
+
+
+@cache
+def _validator(country_code: int) -> Callable[[str], bool] | None:
+    """``is_valid_number`` for a single-region country code, with the metadata patterns precompiled.
+
+    phonenumbers calls a number valid when it matches the general description and at least one
+    type description (premium, toll free, shared cost, VoIP, personal, pager, UAN, voicemail,
+    fixed line, mobile), each checked for its possible lengths and then its pattern. Here the
+    type patterns allowed for each length are joined into one alternation: the same test.
+    """
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(regions[0], None) if len(regions) == 1 else None
+    general = _desc_patterns(meta.general_desc) if meta is not None else None
+    if meta is None or general is None:
+        return None
+    types = [
+        _desc_patterns(t)
+        for t in (
+            meta.premium_rate,
+            meta.toll_free,
+            meta.shared_cost,
+            meta.voip,
+            meta.personal_number,
+            meta.pager,
+            meta.uan,
+            meta.voicemail,
+            meta.fixed_line,
+            meta.mobile,
+        )
+    ]
+    specific = [t for t in types if t is not None]
+    general_lengths, general_re = general[0], re.compile(general[1])
+    by_length: dict[int, re.Pattern[str]] = {}
+    for length in range(1, 18):
+        alternatives = [p for lengths, p in specific if not lengths or length in lengths]
+        if alternatives and (not general_lengths or length in general_lengths):
+            by_length[length] = re.compile("|".join(f"(?:{p})" for p in alternatives))
+
+    def valid(nsn: str) -> bool:
+        pattern = by_length.get(len(nsn))
+        return (
+            pattern is not None
+            and general_re.fullmatch(nsn) is not None
+            and pattern.fullmatch(nsn) is not None
+        )
+
+    return valid
+
+
+@cache
+def _general_pattern(region: str) -> re.Pattern[str]:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+    pattern = meta.general_desc.national_number_pattern if meta and meta.general_desc else None
+    return re.compile(pattern or "(?!)")
 
 
 def _parse(text: str, region: str) -> phonenumbers.PhoneNumber:

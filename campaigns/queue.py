@@ -49,9 +49,14 @@ async def claim(
     if n < 1:
         return []
     params = {"n": n, "owner": owner, "lease_seconds": lease_seconds, "now": _now(now)}
-    async with pool.connection() as conn, conn.transaction():
-        await conn.execute(query("queue", "claim_lock"))
-        rows = await _rows(conn, query("queue", "claim"), params)
+    async with pool.connection() as conn, conn.pipeline():
+        # One round trip: the lock, the claim and the commit run back to back on the server,
+        # so the serialised section lasts only as long as the claim statement itself.
+        async with conn.transaction():
+            await conn.execute(query("queue", "claim_lock"))
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(query("queue", "claim"), params)
+        rows = await cur.fetchall()
     rows.sort(key=lambda r: (-r["effective_priority"], r["not_before"], r["queue_id"]))
     return [_claimed(r) for r in rows]
 
@@ -72,6 +77,7 @@ def _claimed(row: dict[str, Any]) -> ClaimedCall:
         record_calls=row["record_calls"],
         compliance_profile=row["compliance_profile"],
         b2b=row["b2b"],
+        calls_per_second=row["calls_per_second"],
         contact_id=row["contact_id"],
         phone=row["phone"],
         first_name=row["first_name"],

@@ -18,11 +18,11 @@ COPY contact_staging (line, phone, first_name, last_name, timezone, consent, ext
 SELECT count(*) AS n FROM contact_staging s WHERE EXISTS (SELECT 1 FROM dnc d WHERE d.phone = s.phone);
 
 -- name: insert_from_staging
--- First line wins for a number repeated in the file; DNC numbers and numbers already in
--- the campaign are skipped. Rows are inserted in file order (which becomes the call order).
+-- Rows go in file order, so for a number repeated in the file the first line wins (the later
+-- ones hit ON CONFLICT); DNC numbers and numbers already in the campaign are skipped.
 INSERT INTO contacts (campaign_id, phone, first_name, last_name, timezone, consent, extra)
 SELECT %(campaign_id)s, s.phone, s.first_name, s.last_name, s.timezone, s.consent, s.extra
-FROM (SELECT DISTINCT ON (phone) * FROM contact_staging ORDER BY phone, line) s
+FROM contact_staging s
 WHERE NOT EXISTS (SELECT 1 FROM dnc d WHERE d.phone = s.phone)
 ORDER BY s.line
 ON CONFLICT (campaign_id, phone) DO NOTHING;

@@ -15,9 +15,14 @@ SELECT pg_advisory_xact_lock(727275);
 
 -- name: claim
 WITH running AS (
+    -- leased rows counted up to the limit only, so the count costs O(max_concurrent_calls)
     SELECT c.id, c.priority,
            c.max_concurrent_calls - (
-               SELECT count(*) FROM call_queue l WHERE l.campaign_id = c.id AND l.status = 'leased'
+               SELECT count(*) FROM (
+                   SELECT 1 FROM call_queue l
+                   WHERE l.campaign_id = c.id AND l.status = 'leased'
+                   LIMIT c.max_concurrent_calls
+               ) leased
            ) AS free
     FROM campaigns c
     WHERE c.status = 'running'
