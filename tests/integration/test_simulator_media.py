@@ -181,3 +181,24 @@ async def test_silent_persona_never_speaks() -> None:
     persona = Persona(answer_after_s=0.1, behaviour="silent", greeting="Allô ?", lines=("Oui.",))
     voiced, _log, _engine = await _talk_to_persona(persona, TONE)
     assert not any(voiced)
+
+
+async def test_hangup_persona_leaves_after_the_bot_prompt() -> None:
+    persona = Persona(answer_after_s=0.1, greeting=None, lines=(), behaviour="hangup")
+    async with (
+        running_pbx(personas=PersonaBook(default=persona), media_time_scale=0.25) as (pbx, ari, log),
+        aiohttp.ClientSession() as http,
+    ):
+        await ari.originate("PJSIP/0700000000@trunk", channel_id="callee")
+        await log.expect(StasisStart, "callee")
+        media_id, connection_id = await _media(pbx, ari)
+        bridge = await ari.create_bridge()
+        async with http.ws_connect(f"{pbx.url}/media/{connection_id}", protocols=("media",)) as ws:
+            await _control(ws, "MEDIA_START")
+            await ari.add_channel(bridge.id, "callee")
+            await ari.add_channel(bridge.id, media_id)
+            await ws.send_bytes(TONE)
+            end = await log.expect(ChannelDestroyed, "callee")
+            assert end.cause == 16
+            assert log.names("callee")[-3:] == ["ChannelHangupRequest", "StasisEnd", "ChannelDestroyed"]
+            assert media_id in {c.id for c in await ari.list_channels()}  # the media channel stays up
