@@ -10,9 +10,10 @@ import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.common import emit
+from benchmarks.common import emit, percentile
 from services.asr import AsrEngine, load_model, resolve_model_path
 from services.errors import AsrError
+from services.looplag import LoopLagMonitor
 from services.media.frames import read_wav_16k
 from services.vad import normalize_words
 from tests.conftest import AUDIO_DIR
@@ -87,12 +88,28 @@ async def french_wer(engine: AsrEngine) -> tuple[float, int]:
         if row["kind"] not in {"speech", "tts"}:
             continue
         pcm = read_wav_16k(AUDIO_DIR / row["file"])
-        rec = engine.recognizer()
+        rec = await engine.recognizer()
         for i in range(0, len(pcm), CHUNK):
             await rec.accept(pcm[i : i + CHUNK])
         e, n = word_error_rate(row["transcript"], (await rec.finish()).text)
         errors, words, clips = errors + e, words + n, clips + 1
     return 100 * errors / max(1, words), clips
+
+
+async def loop_lag_while_decoding(engine: AsrEngine, pcm: bytes, streams: int) -> list[float]:
+    """Event-loop lag samples (ms) while ``streams`` calls feed 20 ms frames and VAD-free ASR."""
+    monitor = LoopLagMonitor(0.005)
+    monitor.start()
+
+    async def call() -> None:
+        rec = await engine.recognizer()
+        for i in range(0, len(pcm), 640):
+            await rec.accept(pcm[i : i + 640])
+        await rec.finish()
+
+    await asyncio.gather(*(call() for _ in range(streams)))
+    await monitor.stop()
+    return monitor.samples_ms
 
 
 def main() -> None:
@@ -115,6 +132,9 @@ def main() -> None:
         best, walls = max_realtime_streams(kind, str(model_path), pcm, duration)
         emit(f"asr_realtime_streams_{kind}_pool", best, "streams", ">= 2 on 2 cores", best >= 2,
              wall_s={str(k): round(v, 2) for k, v in walls.items()}, audio_s=round(duration, 2))  # fmt: skip
+    lag = asyncio.run(loop_lag_while_decoding(engine, pcm, 2))
+    p99 = percentile(lag, 99)
+    emit("asr_event_loop_lag_p99", p99, "ms", "<= 20", p99 <= 20, streams=2, max_ms=round(max(lag), 1))
     if engine.language != "fr":
         emit("asr_wer_fr", -1, "%", "<= 30", False,
              note=f"French model absent (found {engine.language} model {model_path}); "

@@ -27,7 +27,7 @@ def engine() -> AsrEngine:
 
 async def transcribe(engine: AsrEngine, clip: str) -> tuple[list[AsrResult], AsrResult, float]:
     pcm = read_wav_16k(AUDIO_DIR / clip)
-    rec = engine.recognizer()
+    rec = await engine.recognizer()
     partials = [await rec.accept(pcm[i : i + CHUNK]) for i in range(0, len(pcm), CHUNK)]
     return partials, await rec.finish(), len(pcm) / 32000
 
