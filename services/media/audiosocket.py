@@ -122,7 +122,8 @@ class AudioSocketLeg:
 class AudioSocketServer:
     """TCP server Asterisk connects to; each connection is handed to the call expecting its UUID."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, hello_timeout_s: float = 5.0) -> None:
+        self.hello_timeout_s = hello_timeout_s
         self.host = host
         self.port = port
         self.registry: LegRegistry[uuid.UUID] = LegRegistry()
@@ -145,7 +146,10 @@ class AudioSocketServer:
             await self._server.wait_closed()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        kind, payload = await read_message(reader)
+        try:
+            kind, payload = await asyncio.wait_for(read_message(reader), self.hello_timeout_s)
+        except TimeoutError:
+            kind, payload = KIND_ERROR, b""
         if kind != KIND_UUID or len(payload) != 16:
             writer.close()
             return

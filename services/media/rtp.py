@@ -8,9 +8,10 @@ Audio is resampled 8 kHz <-> 16 kHz inside; bot audio is paced at 20 ms.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import struct
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,6 +128,11 @@ class PortAllocator:
         self._used.add(port)
         return port
 
+    @property
+    def in_use(self) -> frozenset[int]:
+        """Ports currently handed out."""
+        return frozenset(self._used)
+
     def release(self, port: int) -> None:
         """Return a port to the pool."""
         if port in self._used:
@@ -184,8 +190,13 @@ class RtpLeg:
     of the first packet received."""
 
     def __init__(
-        self, codec: str = "ulaw", remote: tuple[str, int] | None = None, jitter_depth: int = 4
+        self,
+        codec: str = "ulaw",
+        remote: tuple[str, int] | None = None,
+        jitter_depth: int = 4,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
+        self._on_close = on_close
         self.codec = NarrowbandCodec(codec)
         self.remote = remote
         self.jitter = JitterBuffer(jitter_depth)
@@ -249,6 +260,9 @@ class RtpLeg:
             self._inbox.put_pcm(self.codec.decode(payload if payload is not None else self._silence()))
         if self._transport is not None:
             self._transport.close()
+            self._transport = None
+            if self._on_close is not None:
+                self._on_close()
         self._inbox.end()
 
     async def _send_packet_for(self, frame: bytes) -> None:
@@ -267,10 +281,11 @@ async def open_rtp_leg(
     codec: str = "ulaw",
     remote: tuple[str, int] | None = None,
 ) -> RtpLeg:
-    """Open an RTP leg on the next free port of ``allocator`` (skipping ports already bound)."""
+    """Open an RTP leg on the next free port of ``allocator`` (skipping ports already bound); the port
+    returns to the allocator when the leg closes."""
     while True:
         port = allocator.allocate()
-        leg = RtpLeg(codec, remote)
+        leg = RtpLeg(codec, remote, on_close=functools.partial(allocator.release, port))
         try:
             await leg.open(host, port)
         except MediaError:

@@ -114,7 +114,9 @@ async def test_rtp_both_ways_with_loss_and_reorder(codec: str) -> None:
     caller, bot = read_wav_16k(CALLER), read_wav_16k(BOT)
     peer = RtpPeer(codec)
     peer_port = await peer.open()
-    leg = await open_rtp_leg(PortAllocator(31000, 31050), codec=codec, remote=("127.0.0.1", peer_port))
+    ports = PortAllocator(31000, 31050)
+    leg = await open_rtp_leg(ports, codec=codec, remote=("127.0.0.1", peer_port))
+    assert ports.in_use == {leg.port}
     assert isinstance(leg, MediaLeg)
     datagrams = peer.packets(caller)
     datagrams[10], datagrams[11] = datagrams[11], datagrams[10]  # reordered
@@ -127,6 +129,7 @@ async def test_rtp_both_ways_with_loss_and_reorder(codec: str) -> None:
     await leg.send(bot)
     assert await (await leg.mark("bot")) is True
     await leg.close()
+    assert ports.in_use == frozenset()  # the port went back on close
     assert peer.payload_types == {0 if codec == "ulaw" else 11}
     assert correlation(bytes(peer.received), bot) > 0.9
     peer.close()
