@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from dashboard import openapi, store
+from dashboard import kpis, openapi, store
 from dashboard.auth import requires, session_of
 from dashboard.jsonutil import dumps
 from dashboard.keys import CLOCK, POOL
@@ -50,7 +50,7 @@ async def openapi_document(request: web.Request) -> web.StreamResponse:
 @requires("viewer")
 async def campaigns(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/campaigns."""
-    return _json({"items": await store.fetch_all(request.app[POOL], "campaign_kpis", {"campaign_id": None})})
+    return _json({"items": await kpis.campaign_kpis(request.app)})
 
 
 @requires("supervisor")
@@ -67,6 +67,7 @@ async def campaign_action(request: web.Request) -> web.StreamResponse:
         return _error(404, str(exc))
     except ConflictError as exc:
         return _error(409, str(exc))
+    kpis.forget(request.app)
     return _json(row)
 
 

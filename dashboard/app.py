@@ -13,7 +13,7 @@ import jinja2
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
-from dashboard import api, auth, i18n, live, security, views
+from dashboard import api, auth, i18n, kpis, live, security, views
 from dashboard.keys import CLOCK, LIMITER, POLL_SECONDS, POOL, SECRET, SETTINGS, STOPPING, Clock
 from dashboard.ratelimit import RateLimiter
 from services.config import Settings
@@ -82,6 +82,7 @@ def create_app(
     app[LIMITER] = RateLimiter()
     app[POLL_SECONDS] = poll_seconds
     app[STOPPING] = asyncio.Event()
+    app[kpis.KPI_CACHE] = kpis.KpiCache()
 
     async def stop_streams(app: web.Application) -> None:
         app[STOPPING].set()

@@ -128,7 +128,8 @@ class LeadFilter:
         return params
 
 
-def _encode_cursor(key: str, row_id: int) -> str:
+def encode_cursor(key: str, row_id: int) -> str:
+    """Opaque keyset cursor for (sort key, id)."""
     return base64.urlsafe_b64encode(f"{key}|{row_id}".encode()).decode().rstrip("=")
 
 
@@ -158,7 +159,7 @@ async def leads_page(
     rows = rows[:limit]
     last = rows[-1]
     key = str(last["score"]) if flt.sort == "score" else last["created_at"].isoformat()
-    return rows, _encode_cursor(key, int(last["id"]))
+    return rows, encode_cursor(key, int(last["id"]))
 
 
 async def iter_leads(pool: AsyncConnectionPool, flt: LeadFilter, batch: int = MAX_PAGE) -> AsyncIterator[Row]:

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from dashboard import rgpd, store, svg
+from dashboard import kpis, rgpd, store, svg
 from dashboard.auth import requires, session_of
 from dashboard.export import csv_chunks
 from dashboard.keys import CLOCK, POOL, SETTINGS
@@ -35,7 +35,7 @@ async def campaigns_page(request: web.Request) -> web.StreamResponse:
     """GET /campaigns: KPIs per campaign and a calls-per-hour chart."""
     pool = request.app[POOL]
     now = request.app[CLOCK]()
-    campaigns = await store.fetch_all(pool, "campaign_kpis", {"campaign_id": None})
+    campaigns = await kpis.campaign_kpis(request.app)
     for c in campaigns:
         hours = await store.fetch_all(
             pool, "calls_per_hour", {"campaign_id": c["id"], "now": now, "hours": 24}
@@ -61,6 +61,7 @@ async def campaign_action(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text=str(exc)) from exc
     except ConflictError as exc:
         raise web.HTTPConflict(text=str(exc)) from exc
+    kpis.forget(request.app)
     raise web.HTTPSeeOther("/campaigns")
 
 

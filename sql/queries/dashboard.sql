@@ -1,37 +1,58 @@
 -- Dashboard and JSON API: campaign KPIs, live calls, leads (keyset pages), call detail, RGPD.
 
 -- name: campaign_kpis
-SELECT c.id, c.name, c.status, c.scenario,
-       (SELECT count(*) FROM contacts ct WHERE ct.campaign_id = c.id) AS contacts,
-       k.dialled, k.answered, k.human, k.machine, k.avg_duration_s,
-       l.leads, l.qualified, l.dnc_requests
-FROM campaigns c
-CROSS JOIN LATERAL (
-    SELECT count(*) AS dialled,
+-- One grouped pass over each table (faster than per-campaign lateral scans on millions of calls).
+WITH k AS (
+    SELECT campaign_id,
+           count(*) AS dialled,
            count(answered_at) AS answered,
            count(*) FILTER (WHERE amd_result = 'human') AS human,
            count(*) FILTER (WHERE amd_result = 'machine') AS machine,
            avg(extract(epoch FROM ended_at - answered_at))
                FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL) AS avg_duration_s
-    FROM calls WHERE calls.campaign_id = c.id
-) k
-CROSS JOIN LATERAL (
-    SELECT count(*) AS leads,
+    FROM calls
+    WHERE %(campaign_id)s::bigint IS NULL OR campaign_id = %(campaign_id)s
+    GROUP BY campaign_id
+), l AS (
+    SELECT campaign_id,
+           count(*) AS leads,
            count(*) FILTER (WHERE status = 'qualified') AS qualified,
            count(*) FILTER (WHERE status = 'do_not_call') AS dnc_requests
-    FROM leads WHERE leads.campaign_id = c.id
-) l
-WHERE (%(campaign_id)s::bigint IS NULL OR c.id = %(campaign_id)s)
+    FROM leads
+    WHERE %(campaign_id)s::bigint IS NULL OR campaign_id = %(campaign_id)s
+    GROUP BY campaign_id
+), ct AS (
+    SELECT campaign_id, count(*) AS contacts FROM contacts
+    WHERE %(campaign_id)s::bigint IS NULL OR campaign_id = %(campaign_id)s
+    GROUP BY campaign_id
+)
+SELECT c.id, c.name, c.status, c.scenario,
+       coalesce(ct.contacts, 0) AS contacts,
+       coalesce(k.dialled, 0) AS dialled, coalesce(k.answered, 0) AS answered,
+       coalesce(k.human, 0) AS human, coalesce(k.machine, 0) AS machine, k.avg_duration_s,
+       coalesce(l.leads, 0) AS leads, coalesce(l.qualified, 0) AS qualified,
+       coalesce(l.dnc_requests, 0) AS dnc_requests
+FROM campaigns c
+LEFT JOIN k ON k.campaign_id = c.id
+LEFT JOIN l ON l.campaign_id = c.id
+LEFT JOIN ct ON ct.campaign_id = c.id
+WHERE %(campaign_id)s::bigint IS NULL OR c.id = %(campaign_id)s
 ORDER BY c.id DESC;
 
 -- name: calls_per_hour
 -- Calls created per hour over the last %(hours)s hours (zero-filled), for one campaign.
-SELECT h.hour, count(calls.id) AS calls
+WITH n AS (
+    SELECT date_trunc('hour', created_at) AS hour, count(*) AS calls
+    FROM calls
+    WHERE campaign_id = %(campaign_id)s
+      AND created_at >= date_trunc('hour', %(now)s::timestamptz) - make_interval(hours => %(hours)s - 1)
+    GROUP BY 1
+)
+SELECT h.hour, coalesce(n.calls, 0) AS calls
 FROM generate_series(date_trunc('hour', %(now)s::timestamptz) - make_interval(hours => %(hours)s - 1),
                      date_trunc('hour', %(now)s::timestamptz), interval '1 hour') AS h(hour)
-LEFT JOIN calls ON calls.campaign_id = %(campaign_id)s
-               AND calls.created_at >= h.hour AND calls.created_at < h.hour + interval '1 hour'
-GROUP BY h.hour ORDER BY h.hour;
+LEFT JOIN n ON n.hour = h.hour
+ORDER BY h.hour;
 
 -- name: list_campaigns
 SELECT id, name, status, scenario, max_concurrent_calls, calls_per_second, created_at, updated_at

@@ -295,3 +295,13 @@ async def test_bearer_token_api_and_openapi_conformance(client: Client, conn: Co
     check(await resp.json(), "/api/v1/campaigns/{id}/{action}", "post")
     assert (await client.get("/api/v1/calls/999999", headers=auth)).status == 404
     assert openapi.document()["openapi"].startswith("3.")
+
+
+async def test_campaign_kpis_count_calls_and_leads(client: Client, conn: Conn, seeded: Seed) -> None:
+    await login_as(client, "viewer")
+    items = {c["name"]: c for c in (await (await client.get("/api/v1/campaigns")).json())["items"]}
+    alpha = items["Alpha"]
+    assert (alpha["contacts"], alpha["dialled"], alpha["answered"], alpha["human"]) == (2, 3, 2, 1)
+    assert (alpha["leads"], alpha["qualified"], alpha["dnc_requests"]) == (2, 1, 0)
+    assert alpha["avg_duration_s"] == pytest.approx(60, abs=1)
+    assert items["Beta"]["dialled"] == 0
