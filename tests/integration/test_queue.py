@@ -51,6 +51,7 @@ async def test_claim_leases_and_carries_dial_settings(conn: Conn, pool: AsyncCon
     assert call.lease_expires == NOW + timedelta(seconds=60)
     assert call.endpoint == f"PJSIP/{call.phone}@ovh" and call.caller_id == "+33100000000"
     assert call.amd_mode == "bot" and call.extra == {"k": 1} and call.first_name.startswith("P")
+    assert call.calls_per_second == 2.5
     assert call.contact_context().phone == call.phone and not call.in_dnc
     assert row(conn, call.queue_id)["status"] == "leased"
     assert len(await queue.claim(pool, 5, "robot-b", 60, now=NOW)) == 1
