@@ -42,7 +42,13 @@ def row(conn: Conn, queue_id: int) -> dict[str, Any]:
 
 async def test_claim_leases_and_carries_dial_settings(conn: Conn, pool: AsyncConnectionPool) -> None:
     make_campaign(
-        conn, "c1", 3, endpoint_template="PJSIP/{number}@ovh", caller_id="+33100000000", amd_mode="bot"
+        conn,
+        "c1",
+        3,
+        endpoint_template="PJSIP/{number}@ovh",
+        caller_id="+33100000000",
+        amd_mode="bot",
+        calls_per_second=2.5,
     )
     claimed = await queue.claim(pool, 2, "robot-a", 60, now=NOW)
     assert len(claimed) == 2
