@@ -13,8 +13,8 @@ import jinja2
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
-from dashboard import api, auth, i18n, kpis, live, security, views
-from dashboard.keys import CLOCK, LIMITER, POLL_SECONDS, POOL, SECRET, SETTINGS, STOPPING, Clock
+from dashboard import api, auth, i18n, kpis, live, security, users_page, views
+from dashboard.keys import CLOCK, DB_URL, LIMITER, POLL_SECONDS, POOL, SECRET, SETTINGS, STOPPING, Clock
 from dashboard.ratelimit import RateLimiter
 from services.config import Settings
 from services.db import open_pool
@@ -63,6 +63,9 @@ def _add_routes(app: web.Application) -> None:
     r.add_get("/calls/{id}", views.call_page)
     r.add_get("/calls/{id}/recording", views.call_recording)
     r.add_post("/contacts/{id}/erase", views.contact_erase)
+    r.add_get("/users", users_page.users_page)
+    r.add_post("/users", users_page.create_user)
+    r.add_post("/users/disable", users_page.disable_user)
     r.add_static("/static", HERE / "static")
     api.add_routes(app)
 
@@ -90,8 +93,9 @@ def create_app(
     app.on_shutdown.append(stop_streams)
     if isinstance(database, AsyncConnectionPool):
         app[POOL] = database
+        app[DB_URL] = str(database.conninfo)
     else:
-        url = database
+        url = app[DB_URL] = database
 
         async def pool_ctx(app: web.Application) -> AsyncIterator[None]:
             app[POOL] = await open_pool(url, min_size=2, max_size=10)

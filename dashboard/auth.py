@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -215,7 +216,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         return fail("bad_credentials", 401)
     if row["locked_until"] is not None and row["locked_until"] > now:
         return fail("locked", 423)
-    if not security.check_password(password, str(row["password_hash"])):
+    # bcrypt takes ~0.25 s on purpose: keep it off the event loop
+    if not await asyncio.to_thread(security.check_password, password, str(row["password_hash"])):
         async with request.app[POOL].connection() as conn:
             cur = await conn.execute(
                 query("users", "record_login_failure"),

@@ -74,6 +74,12 @@ LABELS: dict[str, dict[str, str]] = {
     "erased": {"fr": "Contact effacé", "en": "Contact erased"},
     "bot": {"fr": "Robot", "en": "Bot"},
     "caller": {"fr": "Appelé", "en": "Caller"},
+    "users": {"fr": "Utilisateurs", "en": "Users"},
+    "role": {"fr": "Rôle", "en": "Role"},
+    "disabled": {"fr": "Désactivé", "en": "Disabled"},
+    "disable": {"fr": "Désactiver", "en": "Disable"},
+    "locked_until": {"fr": "Verrouillé jusqu'à", "en": "Locked until"},
+    "create_user": {"fr": "Créer un utilisateur", "en": "Create user"},
     "not_found": {"fr": "Introuvable", "en": "Not found"},
     "forbidden": {"fr": "Accès refusé", "en": "Forbidden"},
 }

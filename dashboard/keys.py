@@ -17,6 +17,7 @@ Clock = Callable[[], datetime]
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", AsyncConnectionPool)
 SECRET = web.AppKey("secret", str)
+DB_URL = web.AppKey("db_url", str)  # for synchronous work in threads (user management)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 LIMITER = web.AppKey("limiter", RateLimiter)
 POLL_SECONDS = web.AppKey("poll_seconds", float)

@@ -305,3 +305,21 @@ async def test_campaign_kpis_count_calls_and_leads(client: Client, conn: Conn, s
     assert (alpha["leads"], alpha["qualified"], alpha["dnc_requests"]) == (2, 1, 0)
     assert alpha["avg_duration_s"] == pytest.approx(60, abs=1)
     assert items["Beta"]["dialled"] == 0
+
+
+async def test_admin_manages_users_and_others_cannot(client: Client, conn: Conn) -> None:
+    csrf = await login_as(client, "supervisor")
+    assert (await client.get("/users", allow_redirects=False)).status == 403
+    form = {"csrf_token": csrf, "email": "new@example.com", "role": "viewer", "password": "long-enough-pw"}
+    assert (await client.post("/users", data=form, allow_redirects=False)).status == 403
+    await client.post("/logout", data={"csrf_token": csrf})
+    csrf = await login_as(client, "admin")
+    assert (await client.post("/users", data=form, allow_redirects=False)).status == 303
+    short = await client.post("/users", data={**form, "email": "x@example.com", "password": "short"})
+    assert short.status == 400 and "at least 8 characters" in await short.text()
+    resp = await client.post("/users/disable", data={"csrf_token": csrf, "email": "new@example.com"})
+    assert resp.status == 200
+    row = conn.execute("SELECT role, disabled FROM users WHERE email = 'new@example.com'").fetchone()
+    assert row == {"role": "viewer", "disabled": True}
+    actions = [r["action"] for r in conn.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
+    assert actions == ["user.create", "user.disable"]
