@@ -17,7 +17,8 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """One CSV cell: ISO dates, empty for NULL, formula-looking text prefixed with a quote."""
     if value is None:
         return ""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
@@ -34,7 +35,7 @@ async def csv_chunks(
     writer.writerow(CSV_COLUMNS)
     count = 0
     async for row in iter_leads(pool, flt):
-        writer.writerow([_cell(row.get(col)) for col in CSV_COLUMNS])
+        writer.writerow([csv_cell(row.get(col)) for col in CSV_COLUMNS])
         count += 1
         if count % rows_per_chunk == 0:
             yield buffer.getvalue()
