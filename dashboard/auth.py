@@ -212,12 +212,16 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     if not request.app[LIMITER].allow(f"{request.remote}|{email}", now):
         return fail("too_many", 429)
     row = await _user_row(request, "user_by_email", {"email": email})
-    if row is None or row["disabled"]:
-        return fail("bad_credentials", 401)
-    if row["locked_until"] is not None and row["locked_until"] > now:
+    if row is not None and row["disabled"]:
+        row = None
+    if row is not None and row["locked_until"] is not None and row["locked_until"] > now:
         return fail("locked", 423)
-    # bcrypt takes ~0.25 s on purpose: keep it off the event loop
-    if not await asyncio.to_thread(security.check_password, password, str(row["password_hash"])):
+    # bcrypt takes ~0.25 s on purpose: off the event loop, and spent even for unknown emails
+    password_hash = str(row["password_hash"]) if row is not None else None
+    valid = await asyncio.to_thread(security.check_password_or_dummy, password, password_hash)
+    if row is None:
+        return fail("bad_credentials", 401)
+    if not valid:
         async with request.app[POOL].connection() as conn:
             cur = await conn.execute(
                 query("users", "record_login_failure"),

@@ -7,6 +7,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -40,6 +41,19 @@ def check_password(password: str, password_hash: str) -> bool:
         return bcrypt.checkpw(password.encode(), password_hash.encode())
     except ValueError:
         return False
+
+
+@cache
+def _dummy_hash() -> str:
+    return bcrypt.hashpw(b"no such user", bcrypt.gensalt()).decode()
+
+
+def check_password_or_dummy(password: str, password_hash: str | None) -> bool:
+    """Like :func:`check_password`; without a hash, spend the same bcrypt time and fail (no enumeration)."""
+    if password_hash is None:
+        check_password(password, _dummy_hash())
+        return False
+    return check_password(password, password_hash)
 
 
 def new_api_token() -> tuple[str, str]:

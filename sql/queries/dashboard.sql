@@ -80,9 +80,11 @@ WHERE c.status <> 'ended'
 ORDER BY c.id;
 
 -- name: live_turns_after
+-- Start from the few live calls (never walk the whole turns table by id).
+WITH live AS MATERIALIZED (SELECT id FROM calls WHERE status <> 'ended')
 SELECT t.id, t.call_id, t.seq, t.speaker, t.step, t.text, t.intent
-FROM turns t JOIN calls c ON c.id = t.call_id
-WHERE c.status <> 'ended' AND t.id > %(after_id)s
+FROM live JOIN turns t ON t.call_id = live.id
+WHERE t.id > %(after_id)s
 ORDER BY t.id LIMIT 500;
 
 -- name: leads_by_recent
