@@ -33,7 +33,10 @@ def _fmt_dt(value: datetime | None) -> str:
 async def _context(request: web.Request) -> dict[str, Any]:
     settings = request.app[SETTINGS]
     lang = i18n.pick_language(
-        request.query.get("lang"), request.headers.get("Accept-Language"), settings.language
+        request.query.get("lang"),
+        request.cookies.get(i18n.LANG_COOKIE),
+        request.headers.get("Accept-Language"),
+        settings.language,
     )
     session = request.get(auth.SESSION_KEY)
     return {

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import aiohttp_jinja2
 from aiohttp import hdrs, web
 
-from dashboard import security
+from dashboard import i18n, security
 from dashboard.keys import CLOCK, LIMITER, POOL, SECRET
 from dashboard.security import Role, Session
 from services.db import query
@@ -145,6 +145,9 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
     response.headers["Referrer-Policy"] = "same-origin"
     if request.get(CSRF_KEY) and request.cookies.get(CSRF_COOKIE) != request[CSRF_KEY]:
         _late_cookie(response, CSRF_COOKIE, request[CSRF_KEY], is_secure(request), None)
+    lang = request.query.get("lang")
+    if lang in i18n.LANGUAGES and request.cookies.get(i18n.LANG_COOKIE) != lang:
+        _late_cookie(response, i18n.LANG_COOKIE, str(lang), is_secure(request), 365 * 86400)
     refresh = request.get(REFRESH_KEY)
     if refresh is not None and SESSION_COOKIE not in response.cookies:
         token = security.encode_session(

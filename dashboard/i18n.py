@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 LANGUAGES = ("fr", "en")
+LANG_COOKIE = "minibot_lang"
 
 LABELS: dict[str, dict[str, str]] = {
     "app_title": {"fr": "MiniBot — tableau de bord", "en": "MiniBot dashboard"},
@@ -93,10 +94,13 @@ def translate(lang: str, key: str) -> str:
     return entry.get(lang) or entry["en"]
 
 
-def pick_language(query_lang: str | None, accept_language: str | None, default: str) -> str:
-    """``?lang=`` first, then the first supported Accept-Language entry, then the configured default."""
-    if query_lang in LANGUAGES:
-        return str(query_lang)
+def pick_language(
+    query_lang: str | None, cookie_lang: str | None, accept_language: str | None, default: str
+) -> str:
+    """``?lang=``, then the remembered choice (cookie), then Accept-Language, then the configured default."""
+    for explicit in (query_lang, cookie_lang):
+        if explicit in LANGUAGES:
+            return str(explicit)
     for part in (accept_language or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
         if code in LANGUAGES:

@@ -125,7 +125,10 @@ async def test_campaigns_page_shows_kpis_chart_and_buttons_by_role(client: Clien
     page = await (await client.get("/campaigns?lang=en")).text()
     assert "Campaigns" in page and "<svg" in page and "Human" in page
     assert 'action="/campaigns/' not in page
-    french = await (await client.get("/campaigns", headers={"Accept-Language": "fr-FR"})).text()
+    remembered = await (await client.get("/leads", headers={"Accept-Language": "fr-FR"})).text()
+    assert "Leads</h1>" in remembered  # ?lang=en was remembered in a cookie
+    await client.get("/campaigns?lang=fr")
+    french = await (await client.get("/campaigns", headers={"Accept-Language": "en"})).text()
     assert "Campagnes" in french and "Répondeur" in french
 
 

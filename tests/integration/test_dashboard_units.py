@@ -38,9 +38,10 @@ def test_roles_are_ordered() -> None:
 
 
 def test_language_choice() -> None:
-    assert i18n.pick_language("en", "fr-FR", "fr") == "en"
-    assert i18n.pick_language(None, "de-DE,en;q=0.8", "fr") == "en"
-    assert i18n.pick_language("xx", None, "fr") == "fr"
+    assert i18n.pick_language("en", "fr", "fr-FR", "fr") == "en"
+    assert i18n.pick_language(None, "en", "fr-FR", "fr") == "en"
+    assert i18n.pick_language(None, None, "de-DE,en;q=0.8", "fr") == "en"
+    assert i18n.pick_language("xx", None, None, "fr") == "fr"
     assert i18n.translate("fr", "leads") == "Prospects" and i18n.translate("en", "leads") == "Leads"
     assert all(set(entry) == {"fr", "en"} for entry in i18n.LABELS.values())
 
