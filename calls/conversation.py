@@ -103,7 +103,7 @@ class _Dialogue:
         self.inbox: _Inbox = asyncio.Queue()
         self.vad = VadStream(WebRtcVad(deps.vad_aggressiveness, FRAME_MS))
         self.barge = BargeInDetector()
-        self.recognizer: CallRecognizer = deps.asr.recognizer()
+        self.recognizer: CallRecognizer | None = None  # built off the loop in run()
         self.amd_tracker = amd.AmdTracker() if live.claimed.amd_mode in ("bot", "hybrid") else None
         path = None
         if live.claimed.record_calls and deps.recordings_dir is not None:
@@ -124,6 +124,7 @@ class _Dialogue:
     # ------------------------------------------------------------------ main loop
 
     async def run(self) -> ConversationResult:
+        self.recognizer = await self.deps.asr.recognizer()
         listener = asyncio.create_task(self._listen(), name=f"listen-{self.live.call_id}")
         loop = asyncio.get_running_loop()
         max_timer = loop.call_later(
@@ -320,9 +321,11 @@ class _Dialogue:
         self.inbox.put_nowait(_Signal("media_end"))
 
     async def _decode(self, frames: list[bytes], *, final: bool) -> AsrResult:
-        result = await self.recognizer.accept(b"".join(frames)) if frames else None
+        recognizer = self.recognizer
+        assert recognizer is not None
+        result = await recognizer.accept(b"".join(frames)) if frames else None
         if final:
-            return await self.recognizer.finish()
+            return await recognizer.finish()
         assert result is not None
         return result
 

@@ -56,13 +56,14 @@ class MediaCallSession:
             connection_type="server",
             media_format="slin16",
         )
-        await self.ari.add_channel(self.bridge_id, self.media_channel_id)
         connection_id = media.channelvars.get("MEDIA_WEBSOCKET_CONNECTION_ID", "")
         if not connection_id:
             raise MediaError(
                 "externalMedia answered without MEDIA_WEBSOCKET_CONNECTION_ID (Asterisk too old?)"
             )
+        # connect first: the media channel is answered (and fully in Stasis) once its socket is up
         self.leg = await connect_websocket_media(media_ws_base(self.ari_url), connection_id)
+        await self.ari.add_channel(self.bridge_id, self.media_channel_id)
         self.result = await self.conversation(self.live, self.leg)
 
     async def close(self) -> None:

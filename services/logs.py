@@ -54,7 +54,10 @@ class TextFormatter(logging.Formatter):
         ctx = " ".join(f"{k}={v}" for k, v in _context(record).items())
         ts = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
         line = f"{ts} {record.levelname:<7} {record.name}: {record.getMessage()}"
-        return mask_digits(f"{line}  {ctx}" if ctx else line)
+        line = mask_digits(f"{line}  {ctx}" if ctx else line)
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
 
 
 def setup_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
