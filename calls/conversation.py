@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from calls.controller import LiveCall
 from calls.outcomes import ConversationResult
@@ -24,7 +25,7 @@ from calls.store import CallStore, LeadRecord, TurnRecord
 from scenarios import engine as eng
 from scenarios.engine import Engine
 from services import amd
-from services.asr import AsrEngine, AsrResult, CallRecognizer
+from services.asr import AsrResult
 from services.media.frames import FRAME_MS, read_wav
 from services.media.leg import MediaLeg
 from services.metrics import BARGE_INS, TURN_LATENCY
@@ -41,11 +42,31 @@ ASR_CHUNK_FRAMES = 5  # decode caller audio 100 ms at a time
 PREROLL_FRAMES = 15  # audio kept before the speech onset so ASR hears the first syllable
 
 
+class Recognizer(Protocol):
+    """One call's streaming speech recognizer (``services.asr.CallRecognizer``)."""
+
+    async def accept(self, pcm: bytes) -> AsrResult:
+        """Decode caller audio; the partial transcript of the turn so far."""
+        ...
+
+    async def finish(self) -> AsrResult:
+        """End of speech: the final transcript of the turn."""
+        ...
+
+
+class SpeechRecognition(Protocol):
+    """Makes one recognizer per call (``services.asr.AsrEngine``)."""
+
+    async def recognizer(self) -> Recognizer:
+        """A new recognizer for one call."""
+        ...
+
+
 @dataclass
 class ConversationDeps:
     """Process-wide parts shared by every call."""
 
-    asr: AsrEngine
+    asr: SpeechRecognition
     nlu: NluService
     tts: TtsEngine
     store: CallStore
@@ -103,7 +124,7 @@ class _Dialogue:
         self.inbox: _Inbox = asyncio.Queue()
         self.vad = VadStream(WebRtcVad(deps.vad_aggressiveness, FRAME_MS))
         self.barge = BargeInDetector()
-        self.recognizer: CallRecognizer | None = None  # built off the loop in run()
+        self.recognizer: Recognizer | None = None  # built off the loop in run()
         self.amd_tracker = amd.AmdTracker() if live.claimed.amd_mode in ("bot", "hybrid") else None
         path = None
         if live.claimed.record_calls and deps.recordings_dir is not None:
