@@ -25,9 +25,12 @@ def demo() -> None:
         result = run(run_demo(config, scenario_conversation(config), progress))
     report = result.imported
     console.print(f"contacts imported: {report.imported} (rejected {report.rejected})")
-    table = Table("phone", "name", "outcome", "cause", "AMD", "talk (s)", "turns", title="Calls")
+    table = Table(title="Calls")
+    table.add_column("phone", no_wrap=True)
+    for name in ("name", "outcome", "cause", "AMD", "talk (s)", "turns"):
+        table.add_column(name, no_wrap=name != "cause")
     for row in result.outcomes:
-        cause = f"{row['hangup_cause']} {row['hangup_cause_text'] or ''}".strip()
+        cause = str(row["hangup_cause"] if row["hangup_cause"] is not None else "")
         table.add_row(
             str(row["phone"]),
             str(row["first_name"]),
@@ -38,7 +41,11 @@ def demo() -> None:
             str(row["turns"]),
         )
     console.print(table)
-    leads = Table("phone", "status", "score", "summary", title="Leads")
+    leads = Table(title="Leads")
+    leads.add_column("phone", no_wrap=True)
+    for name in ("status", "score", "summary"):
+        leads.add_column(name)
     for row in result.leads:
         leads.add_row(str(row["phone"]), str(row["status"]), str(row["score"]), str(row["summary"])[:80])
     console.print(leads)
+    console.print("Hangup causes are Q.850: 16 normal clearing, 17 busy, 19 no answer, 1 unallocated number.")
