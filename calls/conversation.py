@@ -139,8 +139,17 @@ class _Dialogue:
         self.silence_timer: asyncio.TimerHandle | None = None
         self.pending_latency_from: float | None = None
         self.transcript: list[Turn] = []
-        self.result = ConversationResult()
+        live.result = ConversationResult()
         self.finished = False
+
+    @property
+    def result(self) -> ConversationResult:
+        """What the call concluded so far; kept on the LiveCall so a hangup mid-call still sees it."""
+        return self.live.result
+
+    @result.setter
+    def result(self, value: ConversationResult) -> None:
+        self.live.result = value
 
     # ------------------------------------------------------------------ main loop
 
