@@ -99,7 +99,7 @@ async def run_demo(
     pool = await db.open_pool(url, max_size=10)
     try:
         async with (
-            SimulatedPbx(time_scale=0.25) as pbx,
+            SimulatedPbx(time_scale=0.5) as pbx,
             AriClient(pbx.url, pbx.user, pbx.password, settings.ari_app) as ari,
         ):
             talk = conversation(pool)
