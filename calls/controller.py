@@ -49,6 +49,7 @@ class LiveCall:
     dialstatus: str | None = None
     result: ConversationResult = field(default_factory=ConversationResult)
     orphan: bool = False  # found alive after a restart: no session owns it
+    originated: bool = False  # Asterisk accepted the originate (the channel exists or existed)
     session_task: asyncio.Task[None] | None = None
     settled: bool = False
 
@@ -235,13 +236,16 @@ class Controller:
             if exc.status == 409:
                 # This attempt's channel already exists (an originate that got through before a crash
                 # or a reconnect): never ring twice; hang the orphan up and retry the contact later.
+                # Settle now: the orphan may already be gone (no ChannelDestroyed would reach us).
                 log.warning("attempt already live, hanging it up", extra={"call_id": call_id})
                 live.orphan = True
                 await self._hangup(channel_id)
+                await self._settle(live, cause=None, cause_text="attempt already live (409): hung up")
                 return
             log.error("originate failed: %s", exc, extra={"call_id": call_id, "campaign": call.campaign_name})
             await self._settle(live, cause=None, cause_text=f"originate failed: {exc}")
             return
+        live.originated = True
         self.stats.originated += 1
         CALLS_ORIGINATED.labels(campaign=call.campaign_name).inc()
 
@@ -381,8 +385,11 @@ class Controller:
         Calls whose channel vanished while we were not listening are settled; after a restart,
         calls left unfinished by this robot are settled (and hung up when still alive).
         """
+        # Only calls whose originate had been accepted before the listing can be judged by it:
+        # a dial in flight may create its channel after Asterisk answered GET /channels.
+        known = [live for live in self.calls.values() if live.originated]
         alive = {channel.id for channel in await self.ari.list_channels()}
-        for live in list(self.calls.values()):
+        for live in known:
             if live.channel_id not in alive:
                 await self._settle(live, cause=None, cause_text="channel vanished during an ARI outage")
         if not startup:
@@ -398,7 +405,9 @@ class Controller:
             )
             if row["queue_status"] == "leased" and row["lease_owner"] == self.options.robot_id:
                 try:
-                    await queue.complete(self.pool, int(row["queue_id"]), self.options.robot_id, "failed")
+                    await queue.complete(
+                        self.pool, int(row["queue_id"]), self.options.robot_id, "failed", now=self.clock()
+                    )
                 except QueueError as exc:
                     log.warning("restart reconciliation: %s", exc)
         await self._release_unstarted_leases()
