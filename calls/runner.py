@@ -15,6 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from calls.controller import Controller, ControllerOptions, LiveCall
 from calls.conversation import ConversationDeps, ScenarioConversation
+from calls.nlp_health import nlp_check
 from calls.session import Conversation, MediaCallSession
 from calls.store import CallStore
 from scenarios import library
@@ -24,7 +25,7 @@ from services.ari.client import AriClient
 from services.asr import AsrEngine
 from services.config import Settings
 from services.errors import AriError
-from services.metrics import health_app
+from services.metrics import HealthCheck, health_app
 from services.nlp.llm import NluService
 from services.tts import CachedTts, EspeakTts
 
@@ -33,27 +34,36 @@ log = logging.getLogger("minibot.robot")
 ConversationFactory = Callable[[AsyncConnectionPool], Conversation]
 
 
-def scenario_conversation(settings: Settings) -> ConversationFactory:
-    """The production conversation: Vosk, webrtcvad, keyword NLP + Ollama, espeak-ng TTS, the library."""
-    asr = AsrEngine.from_settings(settings.vosk_model, settings.data_dir)
-    nlu = NluService.from_settings(settings)
-    tts = CachedTts(EspeakTts(), settings.tts_cache_dir)
-    engines = functools.cache(lambda name: Engine(library.resolve(name)))
+class ScenarioConversationFactory:
+    """Builds the production conversation for a pool; ``nlu`` is shared with the ``/health/nlp`` check."""
 
-    def build(pool: AsyncConnectionPool) -> Conversation:
-        deps = ConversationDeps(
-            asr=asr,
-            nlu=nlu,
-            tts=tts,
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.asr = AsrEngine.from_settings(settings.vosk_model, settings.data_dir)
+        self.nlu = NluService.from_settings(settings)
+        self.tts = CachedTts(EspeakTts(), settings.tts_cache_dir)
+        self.engines = functools.cache(lambda name: Engine(library.resolve(name)))
+
+    def deps(self, pool: AsyncConnectionPool) -> ConversationDeps:
+        """The process-wide conversation parts, storing into ``pool``."""
+        return ConversationDeps(
+            asr=self.asr,
+            nlu=self.nlu,
+            tts=self.tts,
             store=CallStore(pool),
-            engines=engines,
-            voice=settings.tts_voice,
-            vad_aggressiveness=settings.vad_aggressiveness,
-            recordings_dir=settings.recordings_dir,
+            engines=self.engines,
+            voice=self.settings.tts_voice,
+            vad_aggressiveness=self.settings.vad_aggressiveness,
+            recordings_dir=self.settings.recordings_dir,
         )
-        return ScenarioConversation(deps)
 
-    return build
+    def __call__(self, pool: AsyncConnectionPool) -> Conversation:
+        return ScenarioConversation(self.deps(pool))
+
+
+def scenario_conversation(settings: Settings) -> ScenarioConversationFactory:
+    """The production conversation: Vosk, webrtcvad, keyword NLP + Ollama, espeak-ng TTS, the library."""
+    return ScenarioConversationFactory(settings)
 
 
 def robot_id(settings: Settings) -> str:
@@ -94,7 +104,12 @@ async def run_robot(
             session_factory=session,
         )
         stream.on_reconnect = controller.reconcile
-        await _serve_health(stack, settings, pool=pool, ari=ari)
+        nlu = (
+            conversation.nlu
+            if isinstance(conversation, ScenarioConversationFactory)
+            else NluService.from_settings(settings)
+        )
+        await _serve_health(stack, settings, robot_checks(pool, ari, nlu))
         if install_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -106,9 +121,9 @@ async def run_robot(
         log.info("robot stopped: %d calls settled", controller.stats.settled)
 
 
-async def _serve_health(
-    stack: AsyncExitStack, settings: Settings, *, pool: AsyncConnectionPool, ari: AriClient
-) -> None:
+def robot_checks(pool: AsyncConnectionPool, ari: AriClient, nlu: NluService) -> dict[str, HealthCheck]:
+    """The robot's health checks: ``db``, ``ari`` and ``nlp`` (served as ``/health/<name>``)."""
+
     async def check_db() -> dict[str, object]:
         try:
             async with pool.connection() as conn:
@@ -124,7 +139,11 @@ async def _serve_health(
             return {"ok": False, "error": str(exc)}
         return {"ok": True}
 
-    runner = web.AppRunner(health_app({"db": check_db, "ari": check_ari}), handle_signals=False)
+    return {"db": check_db, "ari": check_ari, "nlp": nlp_check(nlu)}
+
+
+async def _serve_health(stack: AsyncExitStack, settings: Settings, checks: dict[str, HealthCheck]) -> None:
+    runner = web.AppRunner(health_app(checks), handle_signals=False)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)
     try:

@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
+from commands import simulate_chat
 from commands.common import console, run, settings
 from services.simulator import PersonaBook, SimulatedPbx, load_persona_book
 from services.simulator.server import serve
 
 app = typer.Typer(help="The simulated PBX and simulated conversations.", no_args_is_help=True)
+simulate_chat.register(app)
 
 
 @app.command("pbx")
