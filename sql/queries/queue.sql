@@ -13,6 +13,12 @@ ON CONFLICT (campaign_id, contact_id) DO NOTHING;
 -- leased counts committed by the previous one (exact max_concurrent_calls).
 SELECT pg_advisory_xact_lock(727275);
 
+-- name: claim_async_commit
+-- The claim's commit does not wait for its WAL flush, so the serialised section stays short.
+-- Safe: the robot writes the call row (a synchronous commit, which flushes all earlier WAL,
+-- this claim included) before it dials; a claim lost in a server crash was never dialled.
+SET LOCAL synchronous_commit = off;
+
 -- name: claim
 WITH running AS (
     -- leased rows counted up to the limit only, so the count costs O(max_concurrent_calls)
