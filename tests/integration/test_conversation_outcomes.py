@@ -41,8 +41,8 @@ pytestmark = pytest.mark.integration
 PARIS = ZoneInfo("Europe/Paris")
 FRIDAY = datetime(2026, 11, 27, 11, 0, tzinfo=PARIS)  # "demain" is a Saturday: no calls on weekends (fr)
 PHONE = "+33612345678"
-LEAD_SILENCE = bytes(FRAME_BYTES * 20)  # 400 ms before the caller speaks
 Conn = psycopg.Connection[dict[str, object]]
+LEAD_SILENCE = bytes(FRAME_BYTES * 20)  # 400 ms before the caller speaks
 TAIL_SILENCE = bytes(FRAME_BYTES * 60)  # 1.2 s after: the VAD ends the turn
 
 
@@ -114,7 +114,7 @@ def tts(tmp_path_factory: pytest.TempPathFactory) -> CachedTts:
 
 
 @pytest.fixture
-async def claimed(conn: psycopg.Connection[dict[str, object]], pool: AsyncConnectionPool) -> ClaimedCall:
+async def claimed(conn: Conn, pool: AsyncConnectionPool) -> ClaimedCall:
     """One contact of a started ``fr`` campaign, claimed by this robot at FRIDAY."""
     settings = CampaignSettings(scenario="patrimoine", amd_mode="off", record_calls=False)
     campaign = campaign_store.create(conn, "outcomes", settings)
@@ -166,7 +166,7 @@ async def converse(
     return live, result, recognizer
 
 
-def caller_turns(conn: psycopg.Connection[dict[str, object]], call_id: int) -> list[tuple[object, ...]]:
+def caller_turns(conn: Conn, call_id: int) -> list[tuple[object, ...]]:
     rows = conn.execute(
         "SELECT text, step, intent FROM turns WHERE call_id = %s AND speaker = 'caller' ORDER BY seq",
         (call_id,),
@@ -174,14 +174,14 @@ def caller_turns(conn: psycopg.Connection[dict[str, object]], call_id: int) -> l
     return [(r["text"], r["step"], r["intent"]) for r in rows]
 
 
-def lead_of(conn: psycopg.Connection[dict[str, object]], call_id: int) -> dict[str, object]:
+def lead_of(conn: Conn, call_id: int) -> dict[str, object]:
     row = conn.execute("SELECT * FROM leads WHERE call_id = %s", (call_id,)).fetchone()
     assert row is not None
     return row
 
 
 async def test_cooperative_caller_becomes_a_qualified_lead(
-    conn: psycopg.Connection[dict[str, object]],
+    conn: Conn,
     pool: AsyncConnectionPool,
     tts: CachedTts,
     claimed: ClaimedCall,
@@ -219,7 +219,7 @@ async def test_cooperative_caller_becomes_a_qualified_lead(
 
 
 async def test_do_not_call_request_lands_in_the_dnc_list(
-    conn: psycopg.Connection[dict[str, object]],
+    conn: Conn,
     pool: AsyncConnectionPool,
     tts: CachedTts,
     claimed: ClaimedCall,
@@ -236,7 +236,7 @@ async def test_do_not_call_request_lands_in_the_dnc_list(
 
 
 async def test_callback_request_is_rescheduled_inside_the_calling_hours(
-    conn: psycopg.Connection[dict[str, object]],
+    conn: Conn,
     pool: AsyncConnectionPool,
     tts: CachedTts,
     claimed: ClaimedCall,
