@@ -89,7 +89,9 @@ def call(
     rules: Annotated[
         Path | None, typer.Option(help="YAML/JSON persona rules (number pattern → persona).")
     ] = None,
-    time_scale: Annotated[float, typer.Option(help="Multiply ring/answer delays (0.2 = 5x faster).")] = 1.0,
+    time_scale: Annotated[
+        float, typer.Option(help="Multiply ring/answer/hang-up delays (0.5 = 2x faster).")
+    ] = 1.0,
 ) -> None:
     """One full audio call to a simulated persona through the real robot pipeline, transcript live."""
     config = settings()
