@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from calls.outcomes import ConversationResult
 from calls.store import CallStore, LeadRecord, TurnRecord
 from scenarios import engine as eng
 from scenarios.engine import Engine
+from scenarios.schema import Scenario
 from services import amd
 from services.asr import AsrResult
 from services.media.frames import FRAME_MS, read_wav
@@ -77,12 +78,49 @@ class ConversationDeps:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
+    synthesizing: dict[str, asyncio.Task[bytes]] = field(default_factory=dict)
+
     async def audio_for(self, text: str, audio: Path | None) -> bytes:
-        """The prompt's recording (16 kHz LE PCM) when it has one, else the synthesized text."""
+        """The prompt's recording (16 kHz LE PCM) when it has one, else the synthesized text.
+
+        Concurrent requests for the same text (calls in parallel, cache warm-up) share one synthesis.
+        """
         if audio is not None:
             wav = await asyncio.to_thread(read_wav, audio)
             return wav.to_mono_16k()
-        return await self.tts.synthesize(text, self.voice)
+        task = self.synthesizing.get(text)
+        if task is None:
+            task = asyncio.create_task(self.tts.synthesize(text, self.voice), name="tts")
+            self.synthesizing[text] = task
+            task.add_done_callback(lambda _: self.synthesizing.pop(text, None))
+        return await asyncio.shield(task)
+
+    async def warm_up(self, texts: list[str]) -> None:
+        """Synthesize ``texts`` one after the other so later turns hit the TTS cache."""
+        for text in texts:
+            try:
+                await self.audio_for(text, None)
+            except Exception as exc:  # a failed warm-up only costs latency later
+                log.warning("TTS warm-up failed for %r: %s", text[:40], exc)
+
+
+def scenario_texts(scenario: Scenario, variables: Mapping[str, str]) -> list[str]:
+    """Every synthesized text the scenario may say to this caller (prompts without a recording, strings)."""
+    texts: list[str] = []
+    for step in scenario.steps.values():
+        for prompt in (step.say, step.reprompt):
+            if prompt is not None and prompt.text and prompt.audio is None:
+                texts.append(prompt.text)
+    texts.extend(scenario.strings.values())
+    filled = [text.format_map(_Blank(variables)) for text in texts if text]
+    return list(dict.fromkeys(filled))
+
+
+class _Blank(dict[str, str]):
+    """Template variables; unknown names render empty, as in the scenario engine."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -156,6 +194,7 @@ class _Dialogue:
     async def run(self) -> ConversationResult:
         self.recognizer = await self.deps.asr.recognizer()
         listener = asyncio.create_task(self._listen(), name=f"listen-{self.live.call_id}")
+        warm_up: asyncio.Task[None] | None = None
         loop = asyncio.get_running_loop()
         max_timer = loop.call_later(
             self.engine.scenario.max_duration_s, self.inbox.put_nowait, _Signal("max_duration")
@@ -167,6 +206,8 @@ class _Dialogue:
                 **{k: str(v) for k, v in self.live.claimed.extra.items()},
             }
             state, actions = self.engine.start(vars_, self.deps.clock())
+            texts = scenario_texts(self.engine.scenario, state.variables)
+            warm_up = asyncio.create_task(self.deps.warm_up(texts), name=f"tts-warm-{self.live.call_id}")
             state = await self._perform(state, actions)
             while not self.finished:
                 item = await self.inbox.get()
@@ -178,6 +219,8 @@ class _Dialogue:
             if self.last_mark is not None:
                 await self.last_mark  # let the goodbye play to the end
         finally:
+            if warm_up is not None:
+                warm_up.cancel()
             max_timer.cancel()
             self._cancel_silence_timer()
             listener.cancel()

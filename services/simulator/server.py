@@ -11,6 +11,8 @@ from types import TracebackType
 from aiohttp import web
 
 from services.simulator.http_api import EVENT_SOCKETS, EventSockets, build_app
+from services.simulator.media_audiosocket import AudioSocketMediaTransport
+from services.simulator.media_rtp import RtpMediaTransport
 from services.simulator.media_websocket import WebSocketMediaTransport
 from services.simulator.pbx import PbxEngine
 from services.simulator.personas import PersonaBook
@@ -40,6 +42,8 @@ class SimulatedPbx:
         )
         self.websocket_media = WebSocketMediaTransport(self.engine)
         self.engine.transports["websocket"] = self.websocket_media
+        self.engine.transports["audiosocket"] = AudioSocketMediaTransport(self.engine)
+        self.engine.transports["rtp"] = RtpMediaTransport(self.engine, host)
         self.app = web.Application()  # built by start(), once every transport is registered
         self._runner: web.AppRunner | None = None
 
