@@ -16,6 +16,8 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import aiohttp
+
 from benchmarks.common import emit, percentile, scratch_database
 from calls.controller import Controller, ControllerOptions, LiveCall
 from calls.outcomes import ConversationResult
@@ -109,7 +111,7 @@ def _seed(url: str, calls: int) -> None:
         campaign_store.start(conn, "bench", now=datetime.now(UTC))
 
 
-async def bench(calls: int, hold_s: float) -> None:
+async def bench(calls: int, hold_s: float, ari_connections: int) -> None:
     """Run the measurements and print JSON lines."""
     port = _free_port()
     process = multiprocessing.get_context("spawn").Process(target=_run_pbx, args=(port,), daemon=True)
@@ -119,9 +121,11 @@ async def bench(calls: int, hold_s: float) -> None:
         with scratch_database() as database:
             _seed(database, calls)
             pool = await db.open_pool(database, max_size=10)
-            ari = TimedAri(url, "minibot", "minibot", "minibot")
+            # aiohttp's default pool is 100 connections; 0 = unlimited
+            http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=ari_connections))
+            ari = TimedAri(url, "minibot", "minibot", "minibot", session=http)
             ari.accepted = []
-            async with ari:
+            async with http, ari:
                 if not await _until_up(ari):
                     raise RuntimeError("simulated PBX did not start")
                 await _measure(pool, ari, url, calls, hold_s)
@@ -169,6 +173,16 @@ async def _measure(pool: object, ari: TimedAri, url: str, calls: int, hold_s: fl
     rate = (len(ari.accepted) - 1) / (ari.accepted[-1] - ari.accepted[0]) if len(ari.accepted) > 1 else 0.0
     emit("robot_originates_per_s", rate, "calls/s", ">= 50", rate >= 50, calls=len(ari.accepted))
     await _until(lambda: sum(1 for n in counter.frames.values() if n > 0) >= calls, 60)
+    ramp = time.perf_counter() - ari.accepted[0]
+    emit(
+        "robot_ramp_to_all_media_s",
+        ramp,
+        "s",
+        "info",
+        True,
+        calls=calls,
+        note="first originate → all legs up",
+    )
     lag.samples_ms.clear()
     before = sum(counter.frames.values())
     await asyncio.sleep(hold_s)  # the measurement window
@@ -197,8 +211,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--hold", type=float, default=5.0, help="seconds to hold the answered calls")
+    parser.add_argument(
+        "--ari-connections", type=int, default=100, help="REST connection pool (0 = no limit)"
+    )
     args = parser.parse_args()
-    asyncio.run(bench(args.calls, args.hold))
+    asyncio.run(bench(args.calls, args.hold, args.ari_connections))
 
 
 if __name__ == "__main__":
