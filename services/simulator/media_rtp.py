@@ -26,7 +26,7 @@ from services.simulator.pbx import PbxEngine, SimError
 from services.simulator.shapes import SimChannel
 
 PT_SLIN16 = 118
-MAX_QUEUED_FRAMES = 50  # a real jitter buffer does not hold seconds of audio
+MAX_QUEUED_FRAMES = 3  # UnicastRTP has no jitter buffer: audio plays as it arrives (oldest dropped)
 
 
 class _WideCodec:
@@ -47,7 +47,7 @@ class _RtpChannel:
     send_pt: int
     accept_pt: int | None
     transport: asyncio.DatagramTransport | None = None
-    played: deque[bytes] = field(default_factory=deque)
+    played: deque[bytes] = field(default_factory=lambda: deque(maxlen=MAX_QUEUED_FRAMES))
     pending: bytearray = field(default_factory=bytearray)
     seq: int = field(default_factory=lambda: random.randrange(0x10000))
     timestamp: int = field(default_factory=lambda: random.randrange(0x100000000))
@@ -65,7 +65,7 @@ class _RtpChannel:
             self.dropped += 1  # unknown/dynamic payload type: dropped without a word
             return
         self.pending += self.codec.decode(packet.payload)
-        while len(self.pending) >= FRAME_BYTES and len(self.played) < MAX_QUEUED_FRAMES:
+        while len(self.pending) >= FRAME_BYTES:
             self.played.append(bytes(self.pending[:FRAME_BYTES]))
             del self.pending[:FRAME_BYTES]
 
