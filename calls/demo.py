@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from services import db
 from services.ari.client import AriClient
 from services.config import Settings
 from services.errors import NotFoundError
+from services.simulator.personas import BUILTIN, PersonaBook, Rule
 from services.simulator.server import SimulatedPbx
 
 DEMO_CAMPAIGN = "demo"
@@ -50,6 +52,10 @@ DEMO_SETTINGS = CampaignSettings(
     compliance_profile="none",  # the demo may run at any hour; real campaigns default to "fr"
     amd_mode="hybrid",
 )
+
+
+# the voicemail waits long enough for AMD and the bot's message even on a busy machine
+DEMO_PERSONAS = PersonaBook(rules=(Rule(re.compile(r"05$"), replace(BUILTIN["05"], hangup_after_s=60.0)),))
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ async def run_demo(
     pool = await db.open_pool(url, max_size=10)
     try:
         async with (
-            SimulatedPbx(time_scale=0.5) as pbx,
+            SimulatedPbx(time_scale=0.5, personas=DEMO_PERSONAS) as pbx,
             AriClient(pbx.url, pbx.user, pbx.password, settings.ari_app) as ari,
         ):
             talk = conversation(pool)
