@@ -30,6 +30,8 @@ from services.metrics import ACTIVE_CALLS, CALL_OUTCOMES, CALLS_ORIGINATED
 
 log = logging.getLogger("minibot.controller")
 
+SESSION_WRAP_UP_S = 3.0  # after a hangup, time a session may take to store the lead before it is cancelled
+
 Clock = Callable[[], datetime]
 
 
@@ -317,6 +319,20 @@ class Controller:
             if not live.settled:
                 await self._hangup(live.channel_id)
 
+    async def _let_session_wrap_up(self, live: LiveCall) -> None:
+        """The callee hung up: the session sees its media end and closes the conversation (lead,
+        last turn) on its own; give it a few seconds before cancelling it."""
+        task = live.session_task
+        if task is None or task.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), SESSION_WRAP_UP_S)
+        except TimeoutError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        except Exception:
+            log.debug("session ended with an error while wrapping up", extra={"call_id": live.call_id})
+
     async def _hangup(self, channel_id: str) -> None:
         try:
             await self.ari.hangup(channel_id, "normal")
@@ -329,8 +345,7 @@ class Controller:
         if live.settled:
             return
         live.settled = True
-        if live.session_task is not None and not live.session_task.done():
-            live.session_task.cancel()
+        await self._let_session_wrap_up(live)
         result = live.result
         outcome = (
             Outcome.FAILED
