@@ -22,6 +22,7 @@ from typing import Protocol
 from calls.controller import LiveCall
 from calls.outcomes import ConversationResult
 from calls.store import CallStore, LeadRecord, TurnRecord
+from campaigns import compliance
 from scenarios import engine as eng
 from scenarios.engine import Engine
 from scenarios.schema import Scenario
@@ -180,6 +181,10 @@ class _Dialogue:
         live.result = ConversationResult()
         self.finished = False
 
+    def _local_now(self) -> datetime:
+        """Now in the contact's time zone: "demain vers 14h" means 14:00 where the contact lives."""
+        return self.deps.clock().astimezone(compliance.zone(self.live.claimed.timezone))
+
     @property
     def result(self) -> ConversationResult:
         """What the call concluded so far; kept on the LiveCall so a hangup mid-call still sees it."""
@@ -205,7 +210,7 @@ class _Dialogue:
                 "last_name": self.live.claimed.last_name,
                 **{k: str(v) for k, v in self.live.claimed.extra.items()},
             }
-            state, actions = self.engine.start(vars_, self.deps.clock())
+            state, actions = self.engine.start(vars_, self._local_now())
             texts = scenario_texts(self.engine.scenario, state.variables)
             warm_up = asyncio.create_task(self.deps.warm_up(texts), name=f"tts-warm-{self.live.call_id}")
             state = await self._perform(state, actions)
@@ -259,7 +264,7 @@ class _Dialogue:
             text=turn.text,
             entities=dict(nlu.entities),
             sentiment=nlu.sentiment,
-            now=self.deps.clock(),
+            now=self._local_now(),
         )
         await self._log_caller(state, turn, intent)
         self.pending_latency_from = turn.decided_at

@@ -267,7 +267,6 @@ async def test_callback_request_is_rescheduled_inside_the_calling_hours(
     assert row["not_before"] == datetime(2026, 11, 30, 10, 0, tzinfo=PARIS).astimezone(UTC)
 
 
-@pytest.mark.xfail(strict=True, reason="conversation.py reads times in the clock zone (UTC)")
 async def test_callback_hour_is_read_in_the_contacts_zone_with_the_utc_wall_clock(
     pool: AsyncConnectionPool, tts: CachedTts, claimed: ClaimedCall
 ) -> None:
