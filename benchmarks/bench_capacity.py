@@ -61,8 +61,8 @@ async def one_call(
                 bot.queue(bot_pcm)  # the bot talks too (caller and bot overlap)
         queue.put_nowait(None)
 
+    rec = await engine.recognizer()  # built before media flows (takes ~1 s with the Korean graph)
     feeder = asyncio.create_task(feed())
-    rec = await engine.recognizer()
     vad = VadStream(WebRtcVad(2, 20))
     pending: list[bytes] = []
     speaking = False
