@@ -1,9 +1,10 @@
 """The live conversation of one answered call: hear (VAD, ASR), understand (NLP), decide (scenario
 engine), speak (prompts/TTS), with barge-in, answering-machine detection, recording and turn logging.
 
-Two tasks cooperate: the *listener* reads caller frames (VAD, AMD, ASR, barge-in decisions) and
-posts events to an inbox; the *dialogue loop* takes events one at a time, steps the pure scenario
-engine and performs its actions. Decoding runs in the ASR executor, never on the event loop.
+Three tasks cooperate: the *listener* reads caller frames in real time (VAD, AMD, barge-in
+decisions); the *transcriber* decodes speech chunks (partials feed barge-in, finals become caller
+turns); both post events to an inbox, and the *dialogue loop* takes them one at a time, steps the
+pure scenario engine and performs its actions. Decoding runs in the ASR executor, never on the event loop.
 """
 
 from __future__ import annotations
@@ -134,6 +135,13 @@ class _CallerTurn:
 
 
 @dataclass(frozen=True)
+class _EndOfSpeech:
+    start_ms: int
+    end_ms: int
+    decided_at: float  # monotonic time of the end-of-speech decision
+
+
+@dataclass(frozen=True)
 class _Signal:
     kind: str  # "barge_in" | "silence" | "max_duration" | "media_end" | "amd"
     verdict: amd.AmdDecision | None = None
@@ -164,6 +172,8 @@ class _Dialogue:
         self.vad = VadStream(WebRtcVad(deps.vad_aggressiveness, FRAME_MS))
         self.barge = BargeInDetector()
         self.recognizer: Recognizer | None = None  # built off the loop in run()
+        self.asr_queue: asyncio.Queue[bytes | _EndOfSpeech] = asyncio.Queue()
+        self.partial = ""  # the ASR partial of the caller's current speech
         self.amd_tracker = amd.AmdTracker() if live.claimed.amd_mode in ("bot", "hybrid") else None
         path = None
         if live.claimed.record_calls and deps.recordings_dir is not None:
@@ -199,6 +209,7 @@ class _Dialogue:
     async def run(self) -> ConversationResult:
         self.recognizer = await self.deps.asr.recognizer()
         listener = asyncio.create_task(self._listen(), name=f"listen-{self.live.call_id}")
+        transcriber = asyncio.create_task(self._transcribe(), name=f"asr-{self.live.call_id}")
         warm_up: asyncio.Task[None] | None = None
         loop = asyncio.get_running_loop()
         max_timer = loop.call_later(
@@ -229,7 +240,8 @@ class _Dialogue:
             max_timer.cancel()
             self._cancel_silence_timer()
             listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
+            transcriber.cancel()
+            await asyncio.gather(listener, transcriber, return_exceptions=True)
             path = self.recorder.close()
             if path is not None:
                 await self.deps.store.set_recording(self.live.call_id, str(path))
@@ -364,48 +376,53 @@ class _Dialogue:
     # ------------------------------------------------------------------ listening
 
     async def _listen(self) -> None:
+        """Per frame: recording, VAD, AMD and barge-in decisions, in real time. Speech goes to the
+        ASR task through a queue, so a slow decode never delays hearing the caller."""
         preroll: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
         pending: list[bytes] = []
         speaking = False
         start_ms = 0
-        partial = ""
         async for frame in self.leg.frames():
             self.stream_ms += FRAME_MS
             self.recorder.tick(frame)
             for is_speech, event in self.vad.process(frame):
-                self._track_amd(frame, is_speech, partial)
+                self._track_amd(frame, is_speech, self.partial)
                 if self.barge.on_frame(FRAME_MS, is_speech) and self.bot_speaking:
                     self.inbox.put_nowait(_Signal("barge_in"))
                 if isinstance(event, SpeechStart):
-                    speaking, start_ms, partial = True, event.at_ms, ""
+                    speaking, start_ms, self.partial = True, event.at_ms, ""
                     self._cancel_silence_timer()
                     pending = list(preroll)
                 elif isinstance(event, SpeechEnd) and speaking:
                     speaking = False
-                    decided_at = time.monotonic()
-                    result = await self._decode(pending, final=True)
+                    self.asr_queue.put_nowait(b"".join(pending))
+                    self.asr_queue.put_nowait(_EndOfSpeech(start_ms, event.at_ms, time.monotonic()))
                     pending = []
-                    asr_ms = round((time.monotonic() - decided_at) * 1000)
-                    self.inbox.put_nowait(_CallerTurn(result.text, start_ms, event.at_ms, asr_ms, decided_at))
             preroll.append(frame)
             if speaking:
                 pending.append(frame)
                 if len(pending) >= ASR_CHUNK_FRAMES:
-                    result = await self._decode(pending, final=False)
+                    self.asr_queue.put_nowait(b"".join(pending))
                     pending = []
-                    partial = result.text
-                    if self.barge.on_partial(partial) and self.bot_speaking:
-                        self.inbox.put_nowait(_Signal("barge_in"))
         self.inbox.put_nowait(_Signal("media_end"))
 
-    async def _decode(self, frames: list[bytes], *, final: bool) -> AsrResult:
+    async def _transcribe(self) -> None:
+        """The call's ASR task: decodes speech chunks in order (off the loop), feeds partials to
+        the barge-in detector and posts each final transcript as a caller turn."""
         recognizer = self.recognizer
         assert recognizer is not None
-        result = await recognizer.accept(b"".join(frames)) if frames else None
-        if final:
-            return await recognizer.finish()
-        assert result is not None
-        return result
+        while True:
+            item = await self.asr_queue.get()
+            if isinstance(item, _EndOfSpeech):
+                result = await recognizer.finish()
+                asr_ms = round((time.monotonic() - item.decided_at) * 1000)
+                self.inbox.put_nowait(
+                    _CallerTurn(result.text, item.start_ms, item.end_ms, asr_ms, item.decided_at)
+                )
+            elif item:
+                self.partial = (await recognizer.accept(item)).text
+                if self.barge.on_partial(self.partial) and self.bot_speaking:
+                    self.inbox.put_nowait(_Signal("barge_in"))
 
     def _track_amd(self, frame: bytes, is_speech: bool, transcript: str) -> None:
         tracker = self.amd_tracker

@@ -16,9 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from calls.controller import Controller, ControllerOptions, LiveCall
-from calls.runner import ConversationFactory
-from calls.session import MediaCallSession
+from calls.controller import ControllerOptions
+from calls.runner import ConversationFactory, build_controller
 from campaigns import importer
 from campaigns import store as campaign_store
 from campaigns.models import CampaignSettings, ImportReport
@@ -108,19 +107,12 @@ async def run_demo(
             SimulatedPbx(time_scale=0.5, personas=DEMO_PERSONAS) as pbx,
             AriClient(pbx.url, pbx.user, pbx.password, settings.ari_app) as ari,
         ):
-            talk = conversation(pool)
-
-            def session(live: LiveCall) -> MediaCallSession:
-                return MediaCallSession(live, ari, pbx.url, talk)
-
-            stream = ari.events()
-            controller = Controller(
-                pool=pool,
-                ari=ari,
-                events=stream,
-                events_ready=stream.wait_connected,
-                options=ControllerOptions(robot_id="demo-robot", poll_interval_s=0.2),
-                session_factory=session,
+            controller = build_controller(
+                pool,
+                ari,
+                pbx.url,
+                conversation(pool),
+                ControllerOptions(robot_id="demo-robot", poll_interval_s=0.2),
             )
             task = asyncio.create_task(controller.run())
             total = report.imported

@@ -16,7 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 from calls.controller import Controller, ControllerOptions, LiveCall
 from calls.conversation import ConversationDeps, ScenarioConversation
 from calls.nlp_health import nlp_check
-from calls.session import Conversation, MediaCallSession
+from calls.session import Conversation, MediaCallSession, MediaTransportConfig
 from calls.store import CallStore
 from scenarios import library
 from scenarios.engine import Engine
@@ -66,6 +66,34 @@ def scenario_conversation(settings: Settings) -> ScenarioConversationFactory:
     return ScenarioConversationFactory(settings)
 
 
+def build_controller(
+    pool: AsyncConnectionPool,
+    ari: AriClient,
+    ari_url: str,
+    talk: Conversation,
+    options: ControllerOptions,
+    *,
+    media: MediaTransportConfig | None = None,
+) -> Controller:
+    """A controller whose answered calls get a media session running ``talk``; it reconciles
+    with ``GET /channels`` whenever the event WebSocket reconnects."""
+
+    def session(live: LiveCall) -> MediaCallSession:
+        return MediaCallSession(live, ari, ari_url, talk, media)
+
+    stream = ari.events()
+    controller = Controller(
+        pool=pool,
+        ari=ari,
+        events=stream,
+        events_ready=stream.wait_connected,
+        options=options,
+        session_factory=session,
+    )
+    stream.on_reconnect = controller.reconcile
+    return controller
+
+
 def robot_id(settings: Settings) -> str:
     """This robot's lease owner name: the setting, else the host name (stable across restarts)."""
     return settings.robot_id or socket.gethostname()
@@ -83,27 +111,19 @@ async def run_robot(
         stack.push_async_callback(ari.close)
         info = await ari.info()
         log.info("connected to Asterisk %s", info.get("system", {}).get("version", "?"))
-        talk = conversation(pool)
-
-        def session(live: LiveCall) -> MediaCallSession:
-            return MediaCallSession(live, ari, settings.ari_url, talk)
-
-        stream = ari.events()
-        controller = Controller(
-            pool=pool,
-            ari=ari,
-            events=stream,
-            events_ready=stream.wait_connected,
-            options=ControllerOptions(
+        controller = build_controller(
+            pool,
+            ari,
+            settings.ari_url,
+            conversation(pool),
+            ControllerOptions(
                 robot_id=robot_id(settings),
                 app=settings.ari_app,
                 global_max_calls=settings.global_max_calls,
                 lease_seconds=settings.lease_seconds,
                 drain_timeout_s=settings.drain_timeout_s,
             ),
-            session_factory=session,
         )
-        stream.on_reconnect = controller.reconcile
         nlu = (
             conversation.nlu
             if isinstance(conversation, ScenarioConversationFactory)

@@ -19,10 +19,9 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from calls.controller import Controller, ControllerOptions, LiveCall
+from calls.controller import ControllerOptions
 from calls.conversation import ScenarioConversation
-from calls.runner import ConversationFactory
-from calls.session import MediaCallSession
+from calls.runner import ConversationFactory, build_controller
 from campaigns import importer
 from campaigns import store as campaign_store
 from campaigns.models import CampaignSettings
@@ -144,18 +143,8 @@ async def simulate_call(
             AriClient(pbx.url, pbx.user, pbx.password, settings.ari_app) as ari,
         ):
             talk = conversation(pool)
-
-            def session(live: LiveCall) -> MediaCallSession:
-                return MediaCallSession(live, ari, pbx.url, talk)
-
-            stream = ari.events()
-            controller = Controller(
-                pool=pool,
-                ari=ari,
-                events=stream,
-                events_ready=stream.wait_connected,
-                options=ControllerOptions(robot_id="simulate-call", poll_interval_s=POLL_S),
-                session_factory=session,
+            controller = build_controller(
+                pool, ari, pbx.url, talk, ControllerOptions(robot_id="simulate-call", poll_interval_s=POLL_S)
             )
             running = asyncio.create_task(controller.run())
             feed = TurnFeed(pool, campaign_id, on_turn)
