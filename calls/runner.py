@@ -25,6 +25,8 @@ from services.ari.client import AriClient
 from services.asr import AsrEngine
 from services.config import Settings
 from services.errors import AriError
+from services.media.audiosocket import AudioSocketServer
+from services.media.rtp import PortAllocator
 from services.metrics import HealthCheck, health_app
 from services.nlp.llm import NluService
 from services.tts import CachedTts, EspeakTts
@@ -94,6 +96,21 @@ def build_controller(
     return controller
 
 
+async def media_transport(stack: AsyncExitStack, settings: Settings) -> MediaTransportConfig:
+    """The ExternalMedia transport of ``MINIBOT_MEDIA_TRANSPORT``, with the bot-side listener it needs:
+    an AudioSocket server on ``MINIBOT_MEDIA_HOST:PORT``, or the RTP port range."""
+    transport = settings.media_transport
+    if transport == "audiosocket":
+        server = AudioSocketServer(settings.media_host, settings.media_port)
+        await server.start()
+        stack.push_async_callback(server.stop)
+        return MediaTransportConfig(transport, audiosocket=server, advertise_host=settings.media_host)
+    if transport == "rtp":
+        ports = PortAllocator(settings.rtp_port_min, settings.rtp_port_max)
+        return MediaTransportConfig(transport, rtp_ports=ports, advertise_host=settings.media_host)
+    return MediaTransportConfig(transport)
+
+
 def robot_id(settings: Settings) -> str:
     """This robot's lease owner name: the setting, else the host name (stable across restarts)."""
     return settings.robot_id or socket.gethostname()
@@ -111,6 +128,7 @@ async def run_robot(
         stack.push_async_callback(ari.close)
         info = await ari.info()
         log.info("connected to Asterisk %s", info.get("system", {}).get("version", "?"))
+        media = await media_transport(stack, settings)
         controller = build_controller(
             pool,
             ari,
@@ -123,6 +141,7 @@ async def run_robot(
                 lease_seconds=settings.lease_seconds,
                 drain_timeout_s=settings.drain_timeout_s,
             ),
+            media=media,
         )
         nlu = (
             conversation.nlu

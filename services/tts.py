@@ -11,6 +11,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Protocol
 
@@ -81,7 +82,7 @@ class CachedTts:
             return await asyncio.to_thread(read_wav_16k, path)
         self.misses += 1
         pcm = await self.engine.synthesize(text, voice)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")  # unique: two calls may synthesize at once
         await asyncio.to_thread(write_wav, tmp, pcm)
         tmp.replace(path)  # atomic: concurrent readers never see a half-written file
         return pcm
