@@ -15,8 +15,9 @@ import signal
 import sys
 from pathlib import Path
 
-from calls.controller import Controller, ControllerOptions, LiveCall
-from calls.session import MediaCallSession, prompt_only_conversation
+from calls.controller import ControllerOptions
+from calls.runner import build_controller
+from calls.session import prompt_only_conversation
 from services import db
 from services.ari.client import AriClient
 from services.config import load_settings
@@ -36,26 +37,14 @@ async def main() -> None:
         async with AriClient(
             settings.ari_url, settings.ari_user, settings.ari_password, settings.ari_app
         ) as ari:
-
-            def session(live: LiveCall) -> MediaCallSession:
-                return MediaCallSession(live, ari, settings.ari_url, talk)
-
-            stream = ari.events()
-            controller = Controller(
-                pool=pool,
-                ari=ari,
-                events=stream,
-                events_ready=stream.wait_connected,
-                options=ControllerOptions(
-                    robot_id=settings.robot_id,
-                    global_max_calls=settings.global_max_calls,
-                    lease_seconds=settings.lease_seconds,
-                    drain_timeout_s=settings.drain_timeout_s,
-                    poll_interval_s=0.05,
-                ),
-                session_factory=session,
+            options = ControllerOptions(
+                robot_id=settings.robot_id,
+                global_max_calls=settings.global_max_calls,
+                lease_seconds=settings.lease_seconds,
+                drain_timeout_s=settings.drain_timeout_s,
+                poll_interval_s=0.05,
             )
-            stream.on_reconnect = controller.reconcile
+            controller = build_controller(pool, ari, settings.ari_url, talk, options)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, controller.stop)

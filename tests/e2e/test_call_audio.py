@@ -23,9 +23,9 @@ import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from calls.controller import Controller, ControllerOptions, LiveCall
-from calls.runner import scenario_conversation
-from calls.session import MediaCallSession, MediaTransportConfig
+from calls.controller import ControllerOptions
+from calls.runner import build_controller, scenario_conversation
+from calls.session import MediaTransportConfig
 from campaigns.models import CampaignSettings
 from services.ari.client import AriClient
 from services.config import load_settings
@@ -175,18 +175,8 @@ async def test_real_audio_call(
     ):
         timelines = spy_on(pbx)
 
-        def session(live: LiveCall) -> MediaCallSession:
-            return MediaCallSession(live, ari, pbx.url, talk, media)
-
-        stream = ari.events()
-        controller = Controller(
-            pool=pool,
-            ari=ari,
-            events=stream,
-            events_ready=stream.wait_connected,
-            options=ControllerOptions(robot_id="audio", poll_interval_s=0.05),
-            session_factory=session,
-        )
+        options = ControllerOptions(robot_id="audio", poll_interval_s=0.05)
+        controller = build_controller(pool, ari, pbx.url, talk, options, media=media)
         task = asyncio.create_task(controller.run())
         await asyncio.wait_for(controller.wait_settled(3), 80)
         controller.stop()
