@@ -11,10 +11,10 @@ import asyncio
 import contextlib
 import struct
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 
 from services.errors import MediaError
-from services.media.leg import FrameInbox, LegRegistry, MediaLeg, PacedSender
+from services.media.leg import FrameInbox, LegRegistry, MediaLeg, PacedLeg, PacedSender
 
 KIND_HANGUP = 0x00
 KIND_UUID = 0x01
@@ -41,7 +41,7 @@ async def read_message(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return kind, payload
 
 
-class AudioSocketLeg:
+class AudioSocketLeg(PacedLeg):
     """A MediaLeg over one accepted AudioSocket connection."""
 
     def __init__(
@@ -65,22 +65,6 @@ class AudioSocketLeg:
         """Start reading caller audio and pacing bot audio."""
         self._sender.start()
         self._reader_task = asyncio.create_task(self._read(), name=f"audiosocket-{self.call_uuid}")
-
-    def frames(self) -> AsyncIterator[bytes]:
-        """Caller frames until hangup."""
-        return self._inbox.frames()
-
-    async def send(self, pcm: bytes) -> None:
-        """Queue bot audio (played at 20 ms pace)."""
-        self._sender.queue(pcm)
-
-    async def flush(self) -> None:
-        """Drop queued bot audio."""
-        self._sender.flush()
-
-    async def mark(self, mark_id: str) -> Awaitable[bool]:
-        """Resolves True when the audio queued before it has been sent."""
-        return self._sender.mark(mark_id)
 
     async def close(self) -> None:
         """Send a hangup message and close the connection."""

@@ -194,3 +194,27 @@ class LegRegistry(Generic[K]):
         future = self._waiting.pop(key, None)
         if future is not None and not future.done():
             future.cancel()
+
+
+class PacedLeg:
+    """The MediaLeg methods shared by transports that pace bot audio themselves (AudioSocket, RTP):
+    caller frames come from ``_inbox``, bot audio goes through ``_sender``."""
+
+    _inbox: FrameInbox
+    _sender: PacedSender
+
+    def frames(self) -> AsyncIterator[bytes]:
+        """Caller frames (16 kHz) until the call's media ends."""
+        return self._inbox.frames()
+
+    async def send(self, pcm: bytes) -> None:
+        """Queue bot audio; it leaves as 20 ms frames at real-time pace."""
+        self._sender.queue(pcm)
+
+    async def flush(self) -> None:
+        """Barge-in: drop queued bot audio."""
+        self._sender.flush()
+
+    async def mark(self, mark_id: str) -> Awaitable[bool]:
+        """Resolves True when the audio queued before it has been sent."""
+        return self._sender.mark(mark_id)

@@ -11,7 +11,7 @@ import asyncio
 import functools
 import random
 import struct
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +25,7 @@ from services.media.frames import (
     ulaw_decode,
     ulaw_encode,
 )
-from services.media.leg import FrameInbox, PacedSender
+from services.media.leg import FrameInbox, PacedLeg, PacedSender
 
 RTP_HEADER = struct.Struct("!BBHII")
 PT_ULAW = 0
@@ -185,7 +185,7 @@ class _Protocol(asyncio.DatagramProtocol):
         self._leg.on_datagram(data, (str(addr[0]), int(addr[1])))
 
 
-class RtpLeg:
+class RtpLeg(PacedLeg):
     """A MediaLeg over RTP/UDP. Sends to ``remote`` (UNICASTRTP_LOCAL_ADDRESS/PORT) or to the source
     of the first packet received."""
 
@@ -236,22 +236,6 @@ class RtpLeg:
 
     def _silence(self) -> bytes:
         return self.codec._payload(np.zeros(SAMPLES_PER_PACKET, dtype=np.int16))
-
-    def frames(self) -> AsyncIterator[bytes]:
-        """Caller frames (16 kHz) until close."""
-        return self._inbox.frames()
-
-    async def send(self, pcm: bytes) -> None:
-        """Queue bot audio; sent as 20 ms packets at real-time pace."""
-        self._sender.queue(pcm)
-
-    async def flush(self) -> None:
-        """Drop queued bot audio."""
-        self._sender.flush()
-
-    async def mark(self, mark_id: str) -> Awaitable[bool]:
-        """Resolves True when the audio queued before it has been sent."""
-        return self._sender.mark(mark_id)
 
     async def close(self) -> None:
         """Stop sending and close the socket."""
