@@ -66,24 +66,32 @@ class DemoResult:
     leads: list[dict[str, Any]]
 
 
-def prepare_campaign(url: str, workdir: Path) -> ImportReport:
-    """(Re)create the demo campaign, import its contacts from a CSV file and start it."""
+Contact = tuple[str, str, str, str]  # phone, first name, last name, consent
+
+
+def prepare_campaign(
+    url: str, name: str, settings: CampaignSettings, contacts: list[Contact], workdir: Path
+) -> tuple[int, ImportReport]:
+    """(Re)create campaign ``name``, import ``contacts`` through a CSV file and start it.
+
+    Used by the demo and by ``minibot simulate call``; returns the campaign id and the import report.
+    """
     with db.connect(url, autocommit=True) as conn:
         db.migrate(conn)
         try:
-            campaign_store.stop(conn, DEMO_CAMPAIGN)
-            campaign_store.delete(conn, DEMO_CAMPAIGN)
+            campaign_store.stop(conn, name)
+            campaign_store.delete(conn, name)
         except NotFoundError:
             pass
-        campaign = campaign_store.create(conn, DEMO_CAMPAIGN, DEMO_SETTINGS)
-        path = workdir / "demo_contacts.csv"
+        campaign = campaign_store.create(conn, name, settings)
+        path = workdir / f"{name}_contacts.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["phone", "first_name", "last_name", "consent"])
-            writer.writerows([(phone, first, last, "demo") for phone, first, last in DEMO_CONTACTS])
+            writer.writerows(contacts)
         report = importer.import_contacts(conn, path, campaign.id)
-        campaign_store.start(conn, DEMO_CAMPAIGN)
-    return report
+        campaign_store.start(conn, name)
+    return campaign.id, report
 
 
 def summarize(url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -100,7 +108,10 @@ async def run_demo(
     """Run the demo campaign to completion; ``progress(settled, total)`` after each call."""
     url = db.database_url(settings)
     with tempfile.TemporaryDirectory() as tmp:
-        report = await asyncio.to_thread(prepare_campaign, url, Path(tmp))
+        contacts = [(phone, first, last, "demo") for phone, first, last in DEMO_CONTACTS]
+        _, report = await asyncio.to_thread(
+            prepare_campaign, url, DEMO_CAMPAIGN, DEMO_SETTINGS, contacts, Path(tmp)
+        )
     pool = await db.open_pool(url, max_size=10)
     try:
         async with (

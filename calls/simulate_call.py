@@ -9,7 +9,6 @@ from the ``turns`` table while the call runs (polled, for display only).
 from __future__ import annotations
 
 import asyncio
-import csv
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,15 +20,14 @@ from psycopg_pool import AsyncConnectionPool
 
 from calls.controller import ControllerOptions
 from calls.conversation import ScenarioConversation
+from calls.demo import prepare_campaign
 from calls.runner import ConversationFactory, build_controller
-from campaigns import importer
-from campaigns import store as campaign_store
 from campaigns.models import CampaignSettings
 from scenarios import library
 from services import db
 from services.ari.client import AriClient
 from services.config import Settings
-from services.errors import ConfigError, NotFoundError
+from services.errors import ConfigError
 from services.simulator.personas import BUILTIN, PersonaBook
 from services.simulator.server import SimulatedPbx
 
@@ -67,29 +65,16 @@ def persona_number(persona: str, book: PersonaBook, number: str | None = None) -
     raise ConfigError(f"unknown persona {persona!r}; choose one of {', '.join(names)}")
 
 
-def prepare_campaign(url: str, scenario: str, number: str, workdir: Path) -> int:
+def _prepare(url: str, scenario: str, number: str, workdir: Path) -> int:
     """(Re)create the throw-away campaign with one contact at ``number`` and start it; its id."""
-    with db.connect(url, autocommit=True) as conn:
-        db.migrate(conn)
-        try:
-            campaign_store.stop(conn, CAMPAIGN)
-            campaign_store.delete(conn, CAMPAIGN)
-        except NotFoundError:
-            pass
-        settings = CampaignSettings(
-            scenario=scenario, compliance_profile="none", amd_mode="hybrid", retry_policy=NO_RETRY
-        )
-        campaign = campaign_store.create(conn, CAMPAIGN, settings)
-        path = workdir / "contact.csv"
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerows(
-                [("phone", "first_name", "last_name", "consent"), (number, "Marie", "Martin", "simulation")]
-            )
-        report = importer.import_contacts(conn, path, campaign.id)
-        if report.imported != 1:
-            raise ConfigError(f"number {number!r} was not accepted as a contact: {report}")
-        campaign_store.start(conn, CAMPAIGN)
-    return campaign.id
+    settings = CampaignSettings(
+        scenario=scenario, compliance_profile="none", amd_mode="hybrid", retry_policy=NO_RETRY
+    )
+    contact = (number, "Marie", "Martin", "simulation")
+    campaign_id, report = prepare_campaign(url, CAMPAIGN, settings, [contact], workdir)
+    if report.imported != 1:
+        raise ConfigError(f"number {number!r} was not accepted as a contact: {report}")
+    return campaign_id
 
 
 async def _fetch(pool: AsyncConnectionPool, name: str, **params: object) -> list[Row]:
@@ -135,7 +120,7 @@ async def simulate_call(
     library.resolve(scenario)  # a bad scenario name fails before anything starts
     url = db.database_url(settings)
     with tempfile.TemporaryDirectory() as tmp:
-        campaign_id = await asyncio.to_thread(prepare_campaign, url, scenario, number, Path(tmp))
+        campaign_id = await asyncio.to_thread(_prepare, url, scenario, number, Path(tmp))
     pool = await db.open_pool(url, max_size=4)
     try:
         async with (
