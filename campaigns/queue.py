@@ -53,8 +53,7 @@ async def claim(
         # One round trip: the lock, the claim and the commit run back to back on the server,
         # so the serialised section lasts only as long as the claim statement itself.
         async with conn.transaction():
-            await conn.execute(query("queue", "claim_async_commit"))
-            await conn.execute(query("queue", "claim_lock"))
+            await conn.execute(query("queue", "claim_begin"))
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(query("queue", "claim"), params)
         rows = await cur.fetchall()
