@@ -117,8 +117,11 @@ class BargeInDetector:
 
     Interrupts at once when an ASR partial holds an interrupt word ("stop", "non", "attendez"...);
     after ``min_speech_ms`` of speech when the partial holds other words than backchannels; after
-    ``speech_only_ms`` of speech when ASR gave nothing usable. Backchannels ("oui", "mm", "d'accord",
-    "hum") are shorter than ``speech_only_ms`` and so never interrupt on their own.
+    ``speech_only_ms`` of voiced frames when ASR gave nothing usable. A pause of ``reset_gap_ms``
+    ends a burst; with words, the burst's length from its onset counts (its short gaps included),
+    without words only its voiced frames do, so that noisy lines need more evidence. Backchannels
+    ("oui", "mm", "d'accord", "hum") are shorter than ``speech_only_ms`` and so never interrupt on
+    their own.
     """
 
     min_speech_ms: int = BARGE_IN_MIN_SPEECH_MS
@@ -127,7 +130,8 @@ class BargeInDetector:
     interrupt_words: frozenset[str] = INTERRUPT_WORDS
     backchannel_words: frozenset[str] = BACKCHANNEL_WORDS
     bot_speaking: bool = False
-    _voiced_ms: int = 0
+    _burst_ms: int = 0  # onset to now, short gaps included
+    _voiced_ms: int = 0  # voiced frames only
     _gap_ms: int = 0
     _words: list[str] = field(default_factory=list)
 
@@ -141,6 +145,7 @@ class BargeInDetector:
         if not self.bot_speaking:
             return False
         if is_speech:
+            self._burst_ms += self._gap_ms + frame_ms
             self._voiced_ms += frame_ms
             self._gap_ms = 0
         else:
@@ -160,7 +165,7 @@ class BargeInDetector:
         if any(word in self.interrupt_words for word in self._words):
             return self._fire()
         content = [w for w in self._words if w not in self.backchannel_words]
-        if content and self._voiced_ms >= self.min_speech_ms:
+        if content and self._burst_ms >= self.min_speech_ms:
             return self._fire()
         if self._voiced_ms >= self.speech_only_ms and (content or not self._words):
             return self._fire()
@@ -172,7 +177,7 @@ class BargeInDetector:
         return True
 
     def _reset(self) -> None:
-        self._voiced_ms, self._gap_ms, self._words = 0, 0, []
+        self._burst_ms, self._voiced_ms, self._gap_ms, self._words = 0, 0, 0, []
 
 
 class NoiseGate:

@@ -96,6 +96,25 @@ def test_content_words_fire_after_min_speech() -> None:
     assert decisions.index(True) == 9  # 200 ms
 
 
+def test_short_gaps_inside_a_worded_burst_count_toward_min_speech() -> None:
+    # 140 ms voiced, a 40 ms gap (shorter than the reset gap), then voiced again: with content
+    # words the burst is 200 ms long at its 10th frame, gap included
+    det = BargeInDetector(min_speech_ms=200, reset_gap_ms=60)
+    det.set_bot_speaking(True)
+    assert not det.on_partial("je voudrais savoir")
+    pattern = [True] * 7 + [False] * 2 + [True] * 5
+    decisions = [det.on_frame(20, voiced) for voiced in pattern]
+    assert decisions.index(True) == 9
+
+
+def test_speech_only_path_counts_voiced_frames_not_gaps() -> None:
+    det = BargeInDetector(speech_only_ms=200, reset_gap_ms=60)
+    det.set_bot_speaking(True)
+    pattern = [True] * 7 + [False] * 2 + [True] * 5
+    decisions = [det.on_frame(20, voiced) for voiced in pattern]
+    assert decisions.index(True) == 11  # 10 voiced frames: 7 + 3 after the gap
+
+
 def test_silence_gap_resets_the_burst() -> None:
     det = BargeInDetector(speech_only_ms=600, reset_gap_ms=300)
     det.set_bot_speaking(True)
