@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable
@@ -21,6 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 from calls.outcomes import ConversationResult, Outcome, outcome_for
 from calls.pacing import Pacer
 from calls.store import CallStore
+from calls.transfer import TransferDesk, TransferResult
 from campaigns import compliance, queue
 from campaigns.models import ClaimedCall
 from services.ari.events import AriEvent, ChannelDestroyed, ChannelStateChange, Dial, StasisStart
@@ -54,6 +56,8 @@ class LiveCall:
     originated: bool = False  # Asterisk accepted the originate (the channel exists or existed)
     session_task: asyncio.Task[None] | None = None
     settled: bool = False
+    bridge_id: str | None = None  # the mixing bridge holding the callee (set by the session)
+    transfer: Callable[[str], Awaitable[TransferResult]] | None = None  # hand the callee to a human
 
 
 class CallSession(Protocol):
@@ -88,6 +92,7 @@ class ControllerOptions:
     poll_interval_s: float = 1.0
     reap_interval_s: float = 30.0
     drain_timeout_s: float = 60.0
+    transfer_ring_timeout_s: int = 25
 
 
 @dataclass
@@ -125,6 +130,7 @@ class Controller:
         self.monotonic = monotonic
         self.store = CallStore(pool)
         self.pacer = Pacer(global_cap=options.global_max_calls)
+        self.transfers = TransferDesk(ari, ring_timeout_s=options.transfer_ring_timeout_s)
         self.calls: dict[str, LiveCall] = {}
         self.stats = ControllerStats()
         self.stopping = asyncio.Event()
@@ -262,6 +268,7 @@ class Controller:
             await queue.complete(self.pool, call.queue_id, self.options.robot_id, outcome, now=self.clock())
 
     def _track(self, live: LiveCall) -> None:
+        live.transfer = functools.partial(self._transfer, live)
         self.calls[live.channel_id] = live
         self.pacer.started(live.claimed.campaign_id)
         self.idle.clear()
@@ -279,7 +286,11 @@ class Controller:
 
     async def handle_event(self, event: AriEvent) -> None:
         """Apply one ARI event to the call it concerns."""
-        if isinstance(event, Dial):
+        if self.transfers.owns(event):
+            ended_call = self.transfers.on_event(event)
+            if ended_call is not None:
+                await self._hangup(ended_call)  # the adviser hung up: the call is over
+        elif isinstance(event, Dial):
             live = self.calls.get(event.peer.id)
             if live is not None and event.dialstatus:
                 live.dialstatus = event.dialstatus
@@ -316,8 +327,20 @@ class Controller:
             log.exception("call session failed", extra={"call_id": live.call_id})
         finally:
             await session.close()
-            if not live.settled:
+            if not live.settled and live.result.transferred_to is None:
                 await self._hangup(live.channel_id)
+
+    async def _transfer(self, live: LiveCall, endpoint: str) -> TransferResult:
+        """Ring a human at ``endpoint`` and bridge them with the callee (see calls/transfer.py)."""
+        if live.bridge_id is None or live.settled:
+            return TransferResult(False, "the call has no bridge")
+        return await self.transfers.connect(
+            call_channel_id=live.channel_id,
+            call_id=live.call_id,
+            caller_number=live.claimed.phone,
+            bridge_id=live.bridge_id,
+            endpoint=endpoint,
+        )
 
     async def _let_session_wrap_up(self, live: LiveCall) -> None:
         """The callee hung up: the session sees its media end and closes the conversation (lead,
@@ -345,6 +368,7 @@ class Controller:
         if live.settled:
             return
         live.settled = True
+        await self.transfers.release(live.channel_id)
         await self._let_session_wrap_up(live)
         result = live.result
         outcome = (
@@ -407,14 +431,16 @@ class Controller:
         for live in known:
             if live.channel_id not in alive:
                 await self._settle(live, cause=None, cause_text="channel vanished during an ARI outage")
+        for call_channel in self.transfers.vanished(alive):
+            await self._hangup(call_channel)
         if not startup:
             return
         for row in await self.store.unfinished_calls(self.options.robot_id):
             channel_id = str(row["channel_id"])
             if channel_id in self.calls:
                 continue
-            if channel_id in alive:
-                await self._hangup(channel_id)
+            for leftover in sorted(c for c in alive if c == channel_id or c.startswith(channel_id + "-")):
+                await self._hangup(leftover)  # the call, its media channel, an adviser leg
             await self.store.end_call(
                 int(row["id"]), at=self.clock(), cause=None, cause_text="robot restarted", outcome="failed"
             )

@@ -15,7 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +23,7 @@ from typing import Protocol
 from calls.controller import LiveCall
 from calls.outcomes import ConversationResult
 from calls.store import CallStore, LeadRecord, TurnRecord
+from calls.transfer import TransferResult
 from campaigns import compliance
 from scenarios import engine as eng
 from scenarios.engine import Engine
@@ -190,6 +191,7 @@ class _Dialogue:
         self.transcript: list[Turn] = []
         live.result = ConversationResult()
         self.finished = False
+        self.media_ended = False
 
     def _local_now(self) -> datetime:
         """Now in the contact's time zone: "demain vers 14h" means 14:00 where the contact lives."""
@@ -295,8 +297,10 @@ class _Dialogue:
                     await self.deps.store.set_step(self.live.call_id, step)
                 case eng.StopSpeaking():
                     await self._stop_speaking()
-                case eng.EndCall() | eng.Transfer():
+                case eng.EndCall():
                     self.finished = True
+                case eng.Transfer():
+                    await self._transfer(action.endpoint)
                 case eng.ScheduleCallback():
                     self.result = ConversationResult(
                         machine=self.result.machine, callback_at=action.at, dnc=self.result.dnc
@@ -312,6 +316,22 @@ class _Dialogue:
         if self.finished and state.step == "voicemail":
             self.result = ConversationResult(machine=True)
         return state
+
+    async def _transfer(self, endpoint: str) -> None:
+        """Once the hand-off prompt has played, ring a human at ``endpoint``; the bot leaves the call
+        when they answer, else it apologises and ends the call (the lead stays as qualified)."""
+        if self.last_mark is not None:
+            await self.last_mark
+        connect = self.live.transfer
+        outcome = TransferResult(False, "no transfer desk") if connect is None else await connect(endpoint)
+        status = "connected" if outcome.connected else outcome.reason
+        await self.deps.store.set_transfer(self.live.call_id, endpoint, status)
+        self.finished = True
+        if outcome.connected:
+            self.result = replace(self.result, transferred_to=endpoint)
+        elif not self.media_ended:
+            log.info("transfer failed: %s", outcome.reason, extra={"call_id": self.live.call_id})
+            await self._speak(self.engine.scenario.strings["transfer_failed"], None, "transfer_failed", 0.0)
 
     async def _speak(self, text: str, audio: Path | None, step: str, timeout_s: float) -> None:
         self._cancel_silence_timer()
@@ -404,6 +424,7 @@ class _Dialogue:
                 if len(pending) >= ASR_CHUNK_FRAMES:
                     self.asr_queue.put_nowait(b"".join(pending))
                     pending = []
+        self.media_ended = True
         self.inbox.put_nowait(_Signal("media_end"))
 
     async def _transcribe(self) -> None:

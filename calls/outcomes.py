@@ -76,3 +76,4 @@ class ConversationResult:
     machine: bool = False
     callback_at: datetime | None = None
     dnc: bool = False
+    transferred_to: str | None = None  # the endpoint of the human now talking with the callee

@@ -87,6 +87,7 @@ class MediaCallSession:
     async def run(self) -> None:
         """Set up media, then hold the conversation."""
         await self.ari.create_bridge(self.bridge_id, "mixing")
+        self.live.bridge_id = self.bridge_id
         await self.ari.add_channel(self.bridge_id, self.live.channel_id)
         if self.media.transport == "audiosocket":
             self.leg = await self._open_audiosocket()
@@ -156,11 +157,15 @@ class MediaCallSession:
         return leg
 
     async def close(self) -> None:
-        """Close the media leg, hang up the media channel and destroy the bridge (best effort)."""
+        """Close the media leg, hang up the media channel and destroy the bridge (best effort).
+
+        A transferred call keeps its bridge: the callee talks with the adviser there until one hangs up.
+        """
         if self.leg is not None:
             await self.leg.close()
         await _quietly(self.ari.hangup(self.media_channel_id, "normal"))
-        await _quietly(self.ari.destroy_bridge(self.bridge_id))
+        if self.live.result.transferred_to is None:
+            await _quietly(self.ari.destroy_bridge(self.bridge_id))
 
 
 async def _quietly(operation: Awaitable[None]) -> None:

@@ -110,6 +110,10 @@ class CallStore:
         """Record where the call's recording is."""
         await self._execute("set_recording", {"call_id": call_id, "path": path})
 
+    async def set_transfer(self, call_id: int, endpoint: str, result: str) -> None:
+        """Record a hand-off to a human: the endpoint rung and ``connected`` or why it failed."""
+        await self._execute("set_transfer", {"call_id": call_id, "endpoint": endpoint, "result": result})
+
     async def end_call(
         self, call_id: int, *, at: datetime, cause: int | None, cause_text: str, outcome: str
     ) -> bool:

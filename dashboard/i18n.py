@@ -68,6 +68,7 @@ LABELS: dict[str, dict[str, str]] = {
     "no_recording": {"fr": "Pas d'enregistrement.", "en": "No recording."},
     "amd": {"fr": "Détection répondeur", "en": "Answering machine detection"},
     "reason": {"fr": "Raison", "en": "Reason"},
+    "transfer": {"fr": "Transfert vers un conseiller", "en": "Transfer to an adviser"},
     "outcome": {"fr": "Issue", "en": "Outcome"},
     "other_attempts": {"fr": "Autres tentatives", "en": "Other attempts"},
     "sentiment_timeline": {"fr": "Évolution du sentiment", "en": "Sentiment timeline"},

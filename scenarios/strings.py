@@ -16,6 +16,8 @@ DEFAULT_STRINGS = MappingProxyType(
         "callback_unparsed": "C'est noté, nous vous rappellerons. Merci et bonne journée !",
         "insult": "Je suis désolé pour la gêne occasionnée. Je vous souhaite une bonne journée. Au revoir.",
         "wrong_person": "Veuillez nous excuser pour cette erreur. Bonne journée, au revoir.",
+        "transfer_failed": "Nos conseillers sont tous occupés pour le moment. Un conseiller vous rappellera "
+        "très vite. Merci et bonne journée !",
         "max_duration": "Je dois malheureusement écourter notre échange. Merci pour votre temps, au revoir.",
     }
 )

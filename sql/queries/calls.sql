@@ -22,6 +22,9 @@ UPDATE calls SET amd_result = %(result)s, amd_reason = %(reason)s WHERE id = %(c
 -- name: set_recording
 UPDATE calls SET recording_path = %(path)s WHERE id = %(call_id)s;
 
+-- name: set_transfer
+UPDATE calls SET transfer_endpoint = %(endpoint)s, transfer_result = %(result)s WHERE id = %(call_id)s;
+
 -- name: end_call
 UPDATE calls
 SET status = 'ended', ended_at = %(at)s, hangup_cause = %(cause)s, hangup_cause_text = %(cause_text)s,

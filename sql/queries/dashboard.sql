@@ -140,7 +140,7 @@ LIMIT %(limit)s;
 -- name: call_detail
 SELECT c.id, c.campaign_id, cp.name AS campaign, c.contact_id, c.attempt, c.status, c.current_step,
        c.outcome, c.amd_result, c.amd_reason, c.hangup_cause, c.hangup_cause_text, c.recording_path,
-       c.queued_at, c.originated_at, c.answered_at, c.ended_at, c.created_at,
+       c.transfer_endpoint, c.transfer_result, c.queued_at, c.originated_at, c.answered_at, c.ended_at, c.created_at,
        ct.phone, ct.first_name, ct.last_name, ct.erased_at,
        l.id AS lead_id, l.status AS lead_status, l.score, l.summary, l.sentiment_timeline
 FROM calls c

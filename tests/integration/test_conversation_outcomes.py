@@ -24,6 +24,7 @@ from calls.controller import Controller, ControllerOptions, LiveCall
 from calls.conversation import ConversationDeps, ScenarioConversation
 from calls.outcomes import ConversationResult, Outcome
 from calls.store import CallStore
+from calls.transfer import TransferResult
 from campaigns import queue
 from campaigns import store as campaign_store
 from campaigns.models import CampaignSettings, ClaimedCall
@@ -159,11 +160,17 @@ async def converse(
         clock=lambda: clock,
     )
     live = LiveCall(claimed=call, call_id=call_id, channel_id="mb-test-1")
+    live.transfer = adviser_answers
     result = await asyncio.wait_for(ScenarioConversation(deps)(live, caller), 30)
     await asyncio.gather(*deps.background)  # the post-call analysis
     await caller.close()
     assert recognizer.heard_bytes > 0 and caller.bot_bytes > 0
     return live, result, recognizer
+
+
+async def adviser_answers(endpoint: str) -> TransferResult:
+    """The controller's transfer when the adviser picks up (tests/e2e/test_transfer.py runs it for real)."""
+    return TransferResult(True)
 
 
 def caller_turns(conn: Conn, call_id: int) -> list[tuple[object, ...]]:
@@ -195,7 +202,7 @@ async def test_cooperative_caller_becomes_a_qualified_lead(
     ]
     live, result, _ = await converse(pool, tts, claimed, lines)
 
-    assert result == ConversationResult()
+    assert result == ConversationResult(transferred_to="PJSIP/conseiller@trunk")
     assert caller_turns(conn, live.call_id) == [
         (lines[0], "intro", "yes"),
         (lines[1], "q1_savings", "yes"),
@@ -216,6 +223,10 @@ async def test_cooperative_caller_becomes_a_qualified_lead(
         "SELECT step FROM turns WHERE call_id = %s AND speaker = 'bot' ORDER BY seq", (live.call_id,)
     ).fetchall()
     assert [r["step"] for r in bot][-1] == "transfer"
+    transfer = conn.execute(
+        "SELECT transfer_endpoint, transfer_result FROM calls WHERE id = %s", (live.call_id,)
+    ).fetchone()
+    assert transfer == {"transfer_endpoint": "PJSIP/conseiller@trunk", "transfer_result": "connected"}
 
 
 async def test_do_not_call_request_lands_in_the_dnc_list(

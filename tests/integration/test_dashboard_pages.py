@@ -180,12 +180,24 @@ async def test_leads_keyset_pages_cover_every_lead_once(client: Client, conn: Co
     assert (await client.get("/api/v1/leads?since=yesterday")).status == 400
 
 
-async def test_call_page_and_recording_with_range(client: Client, seeded: Seed, tmp_path: Path) -> None:
+async def test_call_page_and_recording_with_range(
+    client: Client, conn: Conn, seeded: Seed, tmp_path: Path
+) -> None:
     await login_as(client, "supervisor")
     page = await (await client.get(f"/calls/{seeded.ended_call_id}")).text()
     assert "non pas du tout" in page and "speech then silence" in page and 'data-start-ms="2600"' in page
     assert f'href="/calls/{seeded.ended_call_id - 1}"' in page  # the contact's other attempt
     assert "<polyline" in page
+    assert 'id="transfer"' not in page  # this call was never transferred
+    conn.execute(
+        "UPDATE calls SET transfer_endpoint = 'PJSIP/conseiller@trunk', transfer_result = 'connected'"
+        " WHERE id = %s",
+        (seeded.ended_call_id,),
+    )
+    page = await (await client.get(f"/calls/{seeded.ended_call_id}")).text()
+    assert '<dd id="transfer">PJSIP/conseiller@trunk · connected</dd>' in page
+    api = await (await client.get(f"/api/v1/calls/{seeded.ended_call_id}")).json()
+    assert (api["transfer_endpoint"], api["transfer_result"]) == ("PJSIP/conseiller@trunk", "connected")
     full = (tmp_path / "rec" / "call-1.wav").read_bytes()
     resp = await client.get(f"/calls/{seeded.ended_call_id}/recording", headers={"Range": "bytes=100-199"})
     assert resp.status == 206
