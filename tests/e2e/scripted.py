@@ -91,7 +91,8 @@ async def run_scripted_call(
     rules = [Rule(re.compile("12$"), caller)]
     if adviser is not None:
         rules.append(Rule(re.compile("conseiller"), adviser))
-    async with SimulatedPbx(personas=PersonaBook(rules=tuple(rules)), time_scale=0.5, media_time_scale=0.5) as pbx:
+    book = PersonaBook(rules=tuple(rules))
+    async with SimulatedPbx(personas=book, time_scale=0.5, media_time_scale=0.5) as pbx:
         pbx.engine.keep_event_log = True
         async with AriClient(pbx.url, "minibot", "minibot", "minibot") as ari:
             options = ControllerOptions(robot_id="scripted", poll_interval_s=0.05)
