@@ -42,6 +42,8 @@ from services.vad import BargeInDetector, SpeechEnd, SpeechStart, VadStream, Web
 log = logging.getLogger("minibot.conversation")
 
 AMD_WINDOW_MS = 4000  # listen at most this long before deciding who answered
+OPENING_SILENCE_MS = 800  # nobody said "Allô ?" this long after the answer: the bot speaks first
+OPENING_MAX_MS = 4000  # the callee still talks this long after the answer: the bot starts anyway
 ASR_CHUNK_FRAMES = 5  # decode caller audio 100 ms at a time
 PREROLL_FRAMES = 15  # audio kept before the speech onset so ASR hears the first syllable
 
@@ -192,6 +194,8 @@ class _Dialogue:
         live.result = ConversationResult()
         self.finished = False
         self.media_ended = False
+        self.opening = asyncio.Event()  # the callee's greeting is over (or never came): the bot may speak
+        self.opening_end_ms = 0
 
     def _local_now(self) -> datetime:
         """Now in the contact's time zone: "demain vers 14h" means 14:00 where the contact lives."""
@@ -211,6 +215,7 @@ class _Dialogue:
     async def run(self) -> ConversationResult:
         self.recognizer = await self.deps.asr.recognizer()
         listener = asyncio.create_task(self._listen(), name=f"listen-{self.live.call_id}")
+        listener.add_done_callback(lambda _: self._open())  # media over (or failed): stop waiting
         transcriber = asyncio.create_task(self._transcribe(), name=f"asr-{self.live.call_id}")
         warm_up: asyncio.Task[None] | None = None
         loop = asyncio.get_running_loop()
@@ -226,6 +231,7 @@ class _Dialogue:
             state, actions = self.engine.start(vars_, self._local_now())
             texts = scenario_texts(self.engine.scenario, state.variables)
             warm_up = asyncio.create_task(self.deps.warm_up(texts), name=f"tts-warm-{self.live.call_id}")
+            await self.opening.wait()  # let the callee say "Allô ?" first, as a person calling would
             state = await self._perform(state, actions)
             while not self.finished:
                 item = await self.inbox.get()
@@ -266,7 +272,10 @@ class _Dialogue:
         await self.deps.store.set_amd(self.live.call_id, item.verdict.verdict.value, item.verdict.reason)
         return eng.AmdVerdict(verdict=item.verdict.verdict.value)
 
-    async def _understand(self, state: eng.CallState, turn: _CallerTurn) -> eng.Event:
+    async def _understand(self, state: eng.CallState, turn: _CallerTurn) -> eng.Event | None:
+        if turn.start_ms < self.opening_end_ms:
+            await self._log_caller(state, turn, None)  # the greeting ("Allô ?") answers no question
+            return None
         if not turn.text.strip():
             await self._log_caller(state, turn, None)
             return eng.NoMatch()
@@ -401,11 +410,17 @@ class _Dialogue:
         preroll: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
         pending: list[bytes] = []
         speaking = False
+        heard_greeting = False
         start_ms = 0
         async for frame in self.leg.frames():
             self.stream_ms += FRAME_MS
             self.recorder.tick(frame)
             for is_speech, event in self.vad.process(frame):
+                if not self.opening.is_set():
+                    heard_greeting = heard_greeting or isinstance(event, SpeechStart)
+                    quiet = not heard_greeting and self.stream_ms >= OPENING_SILENCE_MS
+                    if quiet or isinstance(event, SpeechEnd) or self.stream_ms >= OPENING_MAX_MS:
+                        self._open()
                 self._track_amd(frame, is_speech, self.partial)
                 if self.barge.on_frame(FRAME_MS, is_speech) and self.bot_speaking:
                     self.inbox.put_nowait(_Signal("barge_in"))
@@ -426,6 +441,12 @@ class _Dialogue:
                     pending = []
         self.media_ended = True
         self.inbox.put_nowait(_Signal("media_end"))
+
+    def _open(self) -> None:
+        """The opening is over: the bot's first prompt may start; caller speech before now was a greeting."""
+        if not self.opening.is_set():
+            self.opening_end_ms = self.stream_ms
+            self.opening.set()
 
     async def _transcribe(self) -> None:
         """The call's ASR task: decodes speech chunks in order (off the loop), feeds partials to

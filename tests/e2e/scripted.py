@@ -72,22 +72,26 @@ async def run_scripted_call(
     scenario: Scenario,
     lines: list[str],
     *,
+    greeting: str | None = None,
     adviser: Persona | None = None,
 ) -> CallRun:
-    """Dial one contact of a campaign running ``scenario``; the callee says ``lines``, one per bot turn."""
+    """Dial one contact of a campaign running ``scenario``; the callee answers with ``greeting`` (if
+    any), then says ``lines``, one per bot turn."""
     engine = Engine(scenario)
     settings = CampaignSettings(
         scenario=scenario.name, compliance_profile="none", amd_mode="off", record_calls=False
     )
     seed_campaign(conn, "scripted", [CALLER], settings, datetime.now(UTC))
     deps = ConversationDeps(
-        asr=PersonaLines(list(lines)),
+        asr=PersonaLines(([greeting] if greeting else []) + list(lines)),
         nlu=NluService(closed_port_url(), budget_ms=200),
         tts=CachedTts(EspeakTts(), tmp_path / "tts"),
         store=CallStore(pool),
         engines=functools.cache(lambda name: engine),
     )
-    caller = Persona(name="caller", answer_after_s=0.5, greeting=None, lines=tuple(lines), reply_delay_s=0.2)
+    caller = Persona(
+        name="caller", answer_after_s=0.5, greeting=greeting, lines=tuple(lines), reply_delay_s=0.2
+    )
     rules = [Rule(re.compile("12$"), caller)]
     if adviser is not None:
         rules.append(Rule(re.compile("conseiller"), adviser))
@@ -120,13 +124,13 @@ def bot_steps(conn: Conn, call_id: int) -> list[str]:
     return [str(r["step"]) for r in rows]
 
 
-def caller_intents(conn: Conn, call_id: int) -> list[tuple[str, str, str]]:
+def caller_intents(conn: Conn, call_id: int) -> list[tuple[str, str, str | None]]:
     """(text, step, intent) of the caller's turns, in order."""
     rows = conn.execute(
         "SELECT text, step, intent FROM turns WHERE call_id = %s AND speaker = 'caller' ORDER BY seq",
         (call_id,),
     ).fetchall()
-    return [(str(r["text"]), str(r["step"]), str(r["intent"])) for r in rows]
+    return [(str(r["text"]), str(r["step"]), r["intent"]) for r in rows]
 
 
 def destroyed_channels(events: list[dict[str, Any]]) -> list[str]:

@@ -32,10 +32,20 @@ async def test_cooperative_caller_is_qualified_and_handed_to_an_adviser(
         "Oui, je veux bien.",
     ]
     adviser = Persona(name="adviser", answer_after_s=1.0, greeting=None, lines=(), hangup_after_s=2.0)
-    run = await run_scripted_call(pool, conn, tmp_path, PATRIMOINE, lines, adviser=adviser)
+    run = await run_scripted_call(
+        pool, conn, tmp_path, PATRIMOINE, lines, greeting="Allô, oui ?", adviser=adviser
+    )
 
     call = run.call
+    # the bot lets the callee say "Allô ?" first; the greeting answers no question
+    greeting, intro = conn.execute(
+        "SELECT speaker, start_ms, end_ms FROM turns WHERE call_id = %s ORDER BY start_ms LIMIT 2",
+        (call["id"],),
+    ).fetchall()
+    assert (greeting["speaker"], intro["speaker"]) == ("caller", "bot")
+    assert greeting["end_ms"] <= intro["start_ms"] <= greeting["end_ms"] + 1500
     assert caller_intents(conn, call["id"]) == [
+        ("Allô, oui ?", "intro", None),
         (lines[0], "intro", "yes"),
         (lines[1], "q1_savings", "yes"),
         (lines[2], "q2_inflation", "yes"),

@@ -58,6 +58,7 @@ class ScriptedCaller:
         self.lines = deque(lines)
         self.said: deque[str] = deque()  # lines played, not yet recognized
         self.inbox = FrameInbox()
+        self.inbox.put_pcm(bytes(FRAME_BYTES * 50))  # a second of line silence after the answer
         self.bot_bytes = 0
 
     async def frames(self) -> AsyncIterator[bytes]:
