@@ -7,13 +7,14 @@ from typing import Any
 
 from aiohttp import web
 
-from dashboard import kpis, openapi, store
+from dashboard import control, kpis, openapi, store
 from dashboard.auth import requires, session_of
 from dashboard.jsonutil import dumps
 from dashboard.keys import CLOCK, POOL
 from dashboard.security import redact
 from dashboard.store import FilterError, LeadFilter
-from services.errors import ConflictError, NotFoundError
+from dashboard.threads import in_thread
+from services.errors import ComplianceError, ConflictError, NotFoundError
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -57,15 +58,15 @@ async def campaigns(request: web.Request) -> web.StreamResponse:
 async def campaign_action(request: web.Request) -> web.StreamResponse:
     """POST /api/v1/campaigns/{id}/{action}."""
     action = request.match_info["action"]
-    if action not in store.TRANSITIONS:
+    if action not in control.ACTIONS:
         return _error(404, f"unknown action {action!r}")
     try:
-        row = await store.control_campaign(
-            request.app[POOL], _path_id(request), action, session_of(request).email
+        row = await in_thread(
+            request.app, control.control_campaign, _path_id(request), action, session_of(request).email
         )
     except NotFoundError as exc:
         return _error(404, str(exc))
-    except ConflictError as exc:
+    except (ConflictError, ComplianceError) as exc:
         return _error(409, str(exc))
     kpis.forget(request.app)
     return _json(row)

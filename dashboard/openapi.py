@@ -37,6 +37,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         name={"type": "string"},
         status={"type": "string"},
         queued={"type": "integer"},
+        cancelled={"type": "integer"},
+        warnings={"type": "array", "items": {"type": "string"}},
     ),
     "Call": _obj(
         ["id", "campaign_id", "status"],

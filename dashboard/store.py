@@ -12,7 +12,6 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from services.db import query
-from services.errors import ConflictError, NotFoundError
 
 Row = dict[str, Any]
 LEAD_STATUSES = ("qualified", "not_interested", "callback", "do_not_call", "unreachable")
@@ -175,48 +174,6 @@ async def iter_leads(pool: AsyncConnectionPool, flt: LeadFilter, batch: int = MA
 
 
 # ---------------------------------------------------------------- campaigns
-
-TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "start": ("running", ("draft", "paused", "stopped")),
-    "pause": ("paused", ("running",)),
-    "stop": ("stopped", ("running", "paused")),
-}
-
-
-async def control_campaign(pool: AsyncConnectionPool, campaign_id: int, action: str, actor: str) -> Row:
-    """Start, pause or stop a campaign; starting queues every contact not queued yet.
-
-    Raises NotFoundError for an unknown campaign and ConflictError for a move its status forbids.
-    """
-    if action not in TRANSITIONS:
-        raise ConflictError(f"unknown campaign action {action!r}")
-    status, from_statuses = TRANSITIONS[action]
-    async with pool.connection() as conn, conn.transaction():
-        cur = await conn.execute(
-            _sql("set_campaign_status"),
-            {"status": status, "campaign_id": campaign_id, "from_statuses": list(from_statuses)},
-        )
-        row = cast(Row | None, await cur.fetchone())
-        if row is None:
-            exists = await conn.execute(_sql("campaign_exists"), {"campaign_id": campaign_id})
-            if await exists.fetchone() is None:
-                raise NotFoundError(f"campaign {campaign_id} does not exist")
-            raise ConflictError(f"campaign {campaign_id} cannot {action} from its current status")
-        queued = 0
-        if action == "start":
-            queued = (
-                await conn.execute(_sql("enqueue_unqueued_contacts"), {"campaign_id": campaign_id})
-            ).rowcount
-        await conn.execute(
-            _sql("insert_audit"),
-            {
-                "actor": actor,
-                "action": f"campaign.{action}",
-                "target": f"campaign:{campaign_id}",
-                "details": Jsonb({"queued": queued}),
-            },
-        )
-    return {**row, "queued": queued}
 
 
 async def audit(

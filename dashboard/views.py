@@ -8,14 +8,15 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from dashboard import kpis, rgpd, store, svg
+from dashboard import control, kpis, rgpd, store, svg
 from dashboard.auth import requires, session_of
 from dashboard.export import csv_chunks
 from dashboard.keys import CLOCK, POOL, SETTINGS
 from dashboard.security import redact
 from dashboard.store import LEAD_STATUSES, FilterError, LeadFilter
+from dashboard.threads import in_thread
 from services.db import query
-from services.errors import ConflictError, NotFoundError
+from services.errors import ComplianceError, ConflictError, NotFoundError
 
 
 def _int_param(request: web.Request, name: str) -> int:
@@ -50,16 +51,20 @@ async def campaigns_page(request: web.Request) -> web.StreamResponse:
 @requires("supervisor")
 async def campaign_action(request: web.Request) -> web.StreamResponse:
     """POST /campaigns/{id}/{action}: start, pause or stop."""
+    action = request.match_info["action"]
+    if action not in control.ACTIONS:
+        raise web.HTTPNotFound(text=f"unknown action {action!r}")
     try:
-        await store.control_campaign(
-            request.app[POOL],
+        await in_thread(
+            request.app,
+            control.control_campaign,
             _int_param(request, "id"),
-            request.match_info["action"],
+            action,
             session_of(request).email,
         )
     except NotFoundError as exc:
         raise web.HTTPNotFound(text=str(exc)) from exc
-    except ConflictError as exc:
+    except (ConflictError, ComplianceError) as exc:
         raise web.HTTPConflict(text=str(exc)) from exc
     kpis.forget(request.app)
     raise web.HTTPSeeOther("/campaigns")

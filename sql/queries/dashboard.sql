@@ -58,18 +58,6 @@ ORDER BY h.hour;
 SELECT id, name, status, scenario, max_concurrent_calls, calls_per_second, created_at, updated_at
 FROM campaigns ORDER BY id DESC;
 
--- name: set_campaign_status
--- Allowed moves: start from draft/paused/stopped, pause from running, stop from running/paused.
-UPDATE campaigns SET status = %(status)s, updated_at = now()
-WHERE id = %(campaign_id)s AND status = ANY(%(from_statuses)s::text[])
-RETURNING id, name, status;
-
--- name: enqueue_unqueued_contacts
-INSERT INTO call_queue (campaign_id, contact_id)
-SELECT ct.campaign_id, ct.id FROM contacts ct
-WHERE ct.campaign_id = %(campaign_id)s AND ct.erased_at IS NULL AND ct.refused_at IS NULL
-ON CONFLICT (campaign_id, contact_id) DO NOTHING;
-
 -- name: live_calls
 SELECT c.id, c.campaign_id, cp.name AS campaign, c.status, c.current_step, c.originated_at, c.answered_at,
        c.amd_result, ct.phone
@@ -198,5 +186,5 @@ UPDATE calls SET recording_path = NULL WHERE recording_path IS NOT NULL AND ende
 UPDATE turns SET text = ''
 WHERE text <> '' AND call_id IN (SELECT id FROM calls WHERE ended_at < %(cutoff)s);
 
--- name: campaign_exists
-SELECT id FROM campaigns WHERE id = %(campaign_id)s;
+-- name: campaign_name
+SELECT name FROM campaigns WHERE id = %(campaign_id)s;

@@ -85,7 +85,14 @@ async def test_supervisor_sees_full_numbers_but_cannot_erase(client: Client, see
     assert resp.status == 403
 
 
-async def test_start_queues_unqueued_contacts_and_pause_stop_follow_rules(
+def _queue_counts(conn: Conn, campaign_id: int) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT status, count(*) AS n FROM call_queue WHERE campaign_id = %s GROUP BY status", (campaign_id,)
+    ).fetchall()
+    return {str(r["status"]): int(r["n"]) for r in rows}
+
+
+async def test_campaign_buttons_follow_the_cli_rules_consent_queue_and_cancel(
     client: Client, conn: Conn, seeded: Seed
 ) -> None:
     csrf = await login_as(client, "supervisor")
@@ -94,30 +101,38 @@ async def test_start_queues_unqueued_contacts_and_pause_stop_follow_rules(
             "INSERT INTO contacts (campaign_id, phone) VALUES (%s, %s)", (seeded.other_campaign_id, phone)
         )
     base = f"/campaigns/{seeded.other_campaign_id}"
-    assert (
-        await client.post(f"{base}/pause", data={"csrf_token": csrf}, allow_redirects=False)
-    ).status == 409
-    assert (
-        await client.post(f"{base}/start", data={"csrf_token": csrf}, allow_redirects=False)
-    ).status == 303
-    row = conn.execute(
-        "SELECT c.status, (SELECT count(*) FROM call_queue q"
-        "  WHERE q.campaign_id = c.id AND q.status = 'pending') AS n FROM campaigns c WHERE c.id = %s",
+
+    async def press(action: str) -> int:
+        resp = await client.post(f"{base}/{action}", data={"csrf_token": csrf}, allow_redirects=False)
+        return resp.status
+
+    assert await press("pause") == 409  # a draft cannot be paused
+    refused = await client.post(f"{base}/start", data={"csrf_token": csrf}, allow_redirects=False)
+    assert refused.status == 409 and "consent" in await refused.text()  # 'fr' profile, no consent
+    assert _queue_counts(conn, seeded.other_campaign_id) == {}
+    conn.execute(
+        "UPDATE contacts SET consent = 'opt-in 2026-01-05' WHERE campaign_id = %s",
         (seeded.other_campaign_id,),
-    ).fetchone()
-    assert row == {"status": "running", "n": 2}
-    assert (
-        await client.post(f"{base}/pause", data={"csrf_token": csrf}, allow_redirects=False)
-    ).status == 303
-    assert (
-        await client.post(f"{base}/start", data={"csrf_token": csrf}, allow_redirects=False)
-    ).status == 303
-    queued = conn.execute(
-        "SELECT count(*) AS n FROM call_queue WHERE campaign_id = %s", (seeded.other_campaign_id,)
     )
-    assert queued.fetchone() == {"n": 2}  # restarting does not queue twice
-    actions = conn.execute("SELECT action FROM audit_log ORDER BY id").fetchall()
-    assert [a["action"] for a in actions] == ["campaign.start", "campaign.pause", "campaign.start"]
+    assert await press("start") == 303
+    assert _queue_counts(conn, seeded.other_campaign_id) == {"pending": 2}
+    assert await press("pause") == 303
+    assert await press("start") == 303
+    assert _queue_counts(conn, seeded.other_campaign_id) == {"pending": 2}  # restarting does not queue twice
+    assert await press("stop") == 303
+    assert _queue_counts(conn, seeded.other_campaign_id) == {"cancelled": 2}  # nothing left to dial
+    status = conn.execute(
+        "SELECT status FROM campaigns WHERE id = %s", (seeded.other_campaign_id,)
+    ).fetchone()
+    assert status == {"status": "stopped"}
+    actions = conn.execute("SELECT action, details FROM audit_log ORDER BY id").fetchall()
+    assert [a["action"] for a in actions] == [
+        "campaign.start",
+        "campaign.pause",
+        "campaign.start",
+        "campaign.stop",
+    ]
+    assert actions[0]["details"]["queued"] == 2 and actions[-1]["details"]["cancelled"] == 2
 
 
 async def test_campaigns_page_shows_kpis_chart_and_buttons_by_role(client: Client) -> None:
