@@ -59,12 +59,16 @@ class Recognizer(Protocol):
         """End of speech: the final transcript of the turn."""
         ...
 
+    async def close(self) -> None:
+        """The call is over (the engine may reuse the recognizer for another call)."""
+        ...
+
 
 class SpeechRecognition(Protocol):
     """Makes one recognizer per call (``services.asr.AsrEngine``)."""
 
     async def recognizer(self) -> Recognizer:
-        """A new recognizer for one call."""
+        """A recognizer for one call (closed by the conversation when the call ends)."""
         ...
 
 
@@ -174,7 +178,6 @@ class _Dialogue:
         self.inbox: _Inbox = asyncio.Queue()
         self.vad = VadStream(WebRtcVad(deps.vad_aggressiveness, FRAME_MS))
         self.barge = BargeInDetector()
-        self.recognizer: Recognizer | None = None  # built off the loop in run()
         self.asr_queue: asyncio.Queue[bytes | _EndOfSpeech] = asyncio.Queue()
         self.partial = ""  # the ASR partial of the caller's current speech
         self.amd_tracker = amd.AmdTracker() if live.claimed.amd_mode in ("bot", "hybrid") else None
@@ -213,10 +216,10 @@ class _Dialogue:
     # ------------------------------------------------------------------ main loop
 
     async def run(self) -> ConversationResult:
-        self.recognizer = await self.deps.asr.recognizer()
+        recognizer = await self.deps.asr.recognizer()
         listener = asyncio.create_task(self._listen(), name=f"listen-{self.live.call_id}")
         listener.add_done_callback(lambda _: self._open())  # media over (or failed): stop waiting
-        transcriber = asyncio.create_task(self._transcribe(), name=f"asr-{self.live.call_id}")
+        transcriber = asyncio.create_task(self._transcribe(recognizer), name=f"asr-{self.live.call_id}")
         warm_up: asyncio.Task[None] | None = None
         loop = asyncio.get_running_loop()
         max_timer = loop.call_later(
@@ -250,6 +253,7 @@ class _Dialogue:
             listener.cancel()
             transcriber.cancel()
             await asyncio.gather(listener, transcriber, return_exceptions=True)
+            await recognizer.close()
             path = self.recorder.close()
             if path is not None:
                 await self.deps.store.set_recording(self.live.call_id, str(path))
@@ -448,11 +452,9 @@ class _Dialogue:
             self.opening_end_ms = self.stream_ms
             self.opening.set()
 
-    async def _transcribe(self) -> None:
+    async def _transcribe(self, recognizer: Recognizer) -> None:
         """The call's ASR task: decodes speech chunks in order (off the loop), feeds partials to
         the barge-in detector and posts each final transcript as a caller turn."""
-        recognizer = self.recognizer
-        assert recognizer is not None
         while True:
             item = await self.asr_queue.get()
             if isinstance(item, _EndOfSpeech):

@@ -7,6 +7,7 @@ import functools
 import logging
 import signal
 import socket
+import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 
@@ -20,6 +21,7 @@ from calls.session import Conversation, MediaCallSession, MediaTransportConfig
 from calls.store import CallStore
 from scenarios import library
 from scenarios.engine import Engine
+from scenarios.strings import DEFAULT_STRINGS
 from services import db
 from services.ari.client import AriClient
 from services.asr import AsrEngine
@@ -33,6 +35,9 @@ from services.tts import CachedTts, EspeakTts
 
 log = logging.getLogger("minibot.robot")
 
+# ~15 s of the bot's voice: enough to warm a recognizer's graph cache (~4 s of CPU each)
+WARM_UP_STRINGS = ("reprompt_no_match", "reprompt_silence", "callback_ask", "dnc")
+
 ConversationFactory = Callable[[AsyncConnectionPool], Conversation]
 
 
@@ -45,6 +50,21 @@ class ScenarioConversationFactory:
         self.nlu = NluService.from_settings(settings)
         self.tts = CachedTts(EspeakTts(), settings.tts_cache_dir)
         self.engines = functools.cache(lambda name: Engine(library.resolve(name)))
+
+    async def warm_up_asr(self, count: int) -> None:
+        """Give the ASR pool ``count`` warm recognizers, decoding the bot's own voice (its built-in
+        sentences through the TTS), so the first calls after start-up decode at full speed."""
+        if count <= 0:
+            return
+        started = time.monotonic()
+        try:
+            text = " ".join(DEFAULT_STRINGS[key] for key in WARM_UP_STRINGS)
+            speech = await self.tts.synthesize(text, self.settings.tts_voice)
+            await self.asr.warm_up(count, speech)
+        except Exception as exc:  # a failed warm-up only costs speed on the first calls
+            log.warning("speech recognizer warm-up failed: %s", exc)
+            return
+        log.info("%d speech recognizers warmed in %.1f s", count, time.monotonic() - started)
 
     def deps(self, pool: AsyncConnectionPool) -> ConversationDeps:
         """The process-wide conversation parts, storing into ``pool``."""
@@ -149,6 +169,9 @@ async def run_robot(
             else NluService.from_settings(settings)
         )
         await _serve_health(stack, settings, robot_checks(pool, ari, nlu))
+        if isinstance(conversation, ScenarioConversationFactory):
+            warm = asyncio.create_task(conversation.warm_up_asr(settings.asr_warm_recognizers))
+            stack.callback(warm.cancel)
         if install_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,4 +1,5 @@
-"""Speech recognition with Vosk: one Model per process, one recognizer per call, decoding off the loop.
+"""Speech recognition with Vosk: one Model per process, one recognizer per call at a time (pooled and
+reused across calls, see `RecognizerPool`), decoding off the loop.
 
 Model resolution order: an explicit path (``MINIBOT_VOSK_MODEL``), a French model downloaded under
 ``<data dir>/models`` or found in ``../shared/models``, then the Korean test model of the PyPI package
@@ -11,8 +12,9 @@ import asyncio
 import functools
 import importlib.util
 import json
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from services.errors import AsrError
 
 SHARED_MODELS_DIR = Path(__file__).resolve().parents[2] / "shared" / "models"
 MODEL_ENV_VAR = "MINIBOT_VOSK_MODEL"
+SAMPLE_RATE = 16000
+BYTES_PER_SECOND = SAMPLE_RATE * 2
 
 
 @dataclass(frozen=True)
@@ -146,32 +150,53 @@ def _words(raw: dict[str, Any]) -> tuple[Word, ...]:
 
 
 class CallRecognizer:
-    """One call's streaming recognizer. Feed caller audio with `accept`, close a turn with `finish`."""
+    """One call's streaming recognizer. Feed caller audio with `accept`, close a turn with `finish`,
+    and `close` it when the call ends so its decoder goes back to the engine's pool.
 
-    def __init__(self, model: Any, executor: Executor, sample_rate: int = 16000) -> None:
-        import vosk
+    Word timings are seconds of audio fed during this call (a pooled decoder counts its whole life).
+    """
 
-        self._rec = vosk.KaldiRecognizer(model, sample_rate)
-        self._rec.SetWords(True)
-        if hasattr(self._rec, "SetPartialWords"):
-            self._rec.SetPartialWords(True)
+    def __init__(self, decoder: PooledDecoder, executor: Executor, pool: RecognizerPool) -> None:
+        self._decoder = decoder
+        self._rec = decoder.rec
         self._executor = executor
+        self._pool = pool
+        self._offset_s = decoder.fed_seconds  # audio this decoder heard before the call
         self._lock = asyncio.Lock()
+        self._inflight: asyncio.Future[Any] | None = None
+        self._closed = False
         self._committed: list[dict[str, Any]] = []  # segments Vosk closed by itself mid-turn
 
     async def accept(self, pcm: bytes) -> AsrResult:
         """Decode audio (in the executor); returns the current partial transcript of the turn."""
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self._accept_sync, pcm)
+        return await self._run(self._accept_sync, pcm)
 
     async def finish(self) -> AsrResult:
         """End of speech: the final transcript of the turn, with word timings; starts a new turn."""
+        return await self._run(self._finish_sync)
+
+    async def close(self) -> None:
+        """The call is over: end any turn and hand the (warm) decoder back to the pool. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._inflight is not None:
+            await asyncio.wait([self._inflight])  # a decode cancelled by the caller still runs
         async with self._lock:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self._finish_sync)
+            await loop.run_in_executor(self._executor, self._rec.FinalResult)
+        self._pool.release(self._decoder)
+
+    async def _run(self, work: Callable[..., AsrResult], *args: bytes) -> AsrResult:
+        if self._closed:
+            raise AsrError("this call's recognizer is closed")
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            self._inflight = loop.run_in_executor(self._executor, work, *args)
+            return await asyncio.shield(self._inflight)
 
     def _accept_sync(self, pcm: bytes) -> AsrResult:
+        self._decoder.fed_seconds += len(pcm) / BYTES_PER_SECOND
         if self._rec.AcceptWaveform(pcm):
             self._committed.append(json.loads(self._rec.Result()))
             return self._combined(final=False)
@@ -187,18 +212,71 @@ class CallRecognizer:
 
     def _combined(self, final: bool) -> AsrResult:
         texts = [str(seg.get("text", "")) for seg in self._committed]
-        words = tuple(w for seg in self._committed for w in _words(seg))
+        words = tuple(
+            replace(w, start=w.start - self._offset_s, end=w.end - self._offset_s)
+            for seg in self._committed
+            for w in _words(seg)
+        )
         return AsrResult(" ".join(t for t in texts if t), final=final, words=words)
 
 
-class AsrEngine:
-    """The process's speech recognizer: a shared model and an executor; makes one recognizer per call."""
+@dataclass
+class PooledDecoder:
+    """A Vosk recognizer kept between calls, with the audio it has decoded in its life."""
 
-    def __init__(self, model_path: Path, executor: Executor | None = None) -> None:
+    rec: Any
+    fed_seconds: float = 0.0
+
+
+class RecognizerPool:
+    """Idle Vosk recognizers, reused call after call.
+
+    A Vosk recognizer composes its decoding graph lazily (small models ship HCLr + Gr) and caches
+    what it has expanded: a new recognizer decodes its first seconds of speech 2-3 times slower than a
+    warm one. Reusing them keeps that cache; each idle recognizer holds its cache in memory (about
+    130 MB with the Korean test model), so at most ``max_idle`` are kept. Vosk rebuilds the feature
+    pipeline (and so the speaker adaptation) after every final result, so nothing of one caller
+    carries over to the next.
+    """
+
+    def __init__(self, model: Any, sample_rate: int = SAMPLE_RATE, max_idle: int = 64) -> None:
+        self._model = model
+        self._sample_rate = sample_rate
+        self.max_idle = max_idle
+        self._idle: list[PooledDecoder] = []
+        self.created = 0
+
+    @property
+    def idle(self) -> int:
+        """Recognizers waiting for a call."""
+        return len(self._idle)
+
+    def take(self) -> PooledDecoder:
+        """An idle recognizer, else a new one (blocking: ~100 ms with a large graph)."""
+        if self._idle:
+            return self._idle.pop()
+        import vosk
+
+        rec = vosk.KaldiRecognizer(self._model, self._sample_rate)
+        rec.SetWords(True)
+        self.created += 1
+        return PooledDecoder(rec)
+
+    def release(self, decoder: PooledDecoder) -> None:
+        """Keep a recognizer whose call is over (its last turn already finalized)."""
+        if len(self._idle) < self.max_idle:
+            self._idle.append(decoder)
+
+
+class AsrEngine:
+    """The process's speech recognizer: a shared model, an executor and a pool of recognizers."""
+
+    def __init__(self, model_path: Path, executor: Executor | None = None, max_idle: int = 64) -> None:
         self.model_path = model_path
         self.language = model_language(model_path)
         self._model = load_model(model_path)
         self._executor = executor or default_executor()
+        self.pool = RecognizerPool(self._model, max_idle=max_idle)
 
     @classmethod
     def from_settings(cls, vosk_model: str = "", data_dir: Path | None = None) -> AsrEngine:
@@ -206,6 +284,20 @@ class AsrEngine:
         return cls(resolve_model_path(vosk_model, data_dir))
 
     async def recognizer(self) -> CallRecognizer:
-        """A new recognizer for one call (built in the executor: it takes ~100 ms with a large graph)."""
+        """A recognizer for one call, warm from the pool when one is idle; `close` it after the call."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, CallRecognizer, self._model, self._executor)
+        decoder = await loop.run_in_executor(self._executor, self.pool.take)
+        return CallRecognizer(decoder, self._executor, self.pool)
+
+    async def warm_up(self, count: int, speech: bytes) -> None:
+        """Fill the pool with ``count`` recognizers that have decoded ``speech`` (16 kHz LE PCM), so
+        the first calls after start-up decode as fast as later ones. Runs in the executor."""
+        recognizers = [await self.recognizer() for _ in range(count)]
+        await asyncio.gather(*(self._warm(rec, speech) for rec in recognizers))
+
+    @staticmethod
+    async def _warm(rec: CallRecognizer, speech: bytes) -> None:
+        chunk = BYTES_PER_SECOND // 5
+        for i in range(0, len(speech), chunk):
+            await rec.accept(speech[i : i + chunk])
+        await rec.close()

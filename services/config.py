@@ -47,6 +47,7 @@ class Settings:
     recordings_dir: Path = field(default_factory=lambda: _default_data_dir() / "recordings")
     # Speech
     vosk_model: str = ""
+    asr_warm_recognizers: int = 4
     vad_aggressiveness: int = 2
     tts_voice: str = "fr"
     tts_cache_dir: Path = field(default_factory=lambda: _default_data_dir() / "tts-cache")

@@ -99,6 +99,9 @@ class ScriptedRecognizer:
     async def finish(self) -> AsrResult:
         return AsrResult(self.caller.said.popleft() if self.caller.said else "", final=True)
 
+    async def close(self) -> None:
+        pass
+
 
 class ScriptedRecognition:
     """`SpeechRecognition` handing out the one scripted recognizer."""

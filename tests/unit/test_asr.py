@@ -83,3 +83,37 @@ async def test_recognizers_are_independent_and_decode_off_the_loop(engine: AsrEn
     task.cancel()
     assert a.text and b.text == ""
     assert ticks > 20  # the loop kept running while Vosk decoded
+
+
+async def test_a_closed_recognizer_is_reused_warm_and_hears_the_next_call_afresh(engine: AsrEngine) -> None:
+    pool = engine.pool
+    first = await engine.recognizer()
+    created = pool.created
+    pcm = read_wav_16k(AUDIO_DIR / "human_fr/leopard_test_fr.wav")
+    for i in range(0, len(pcm), CHUNK):
+        await first.accept(pcm[i : i + CHUNK])
+    await first.close()  # hung up mid-turn: the turn is finalized and the decoder pooled
+    await first.close()  # closing twice is harmless
+    assert pool.idle >= 1
+    with pytest.raises(AsrError, match="closed"):
+        await first.accept(pcm[:CHUNK])
+
+    _, reused, duration = await transcribe(engine, "human_fr/leopard_test_fr.wav")
+    assert pool.created == created  # no new recognizer was built
+    fresh = AsrEngine(engine.model_path, max_idle=0)  # a pool that keeps nothing: always a new one
+    _, new, _ = await transcribe(fresh, "human_fr/leopard_test_fr.wav")
+    assert reused.text == new.text  # nothing of the previous call leaks into the next one
+    # word timings count from the start of this call's audio, not the decoder's life (to one 30 ms frame)
+    assert len(reused.words) == len(new.words)
+    assert all(abs(a.start - b.start) < 0.03 for a, b in zip(reused.words, new.words, strict=True))
+    assert all(0 <= w.start <= w.end <= duration + 0.05 for w in reused.words)
+
+
+async def test_warm_up_fills_the_pool(tmp_path: Path) -> None:
+    engine = AsrEngine(resolve_model_path(), max_idle=3)
+    speech = read_wav_16k(AUDIO_DIR / "human_fr/wt_bonjour.wav")
+    await engine.warm_up(2, speech)
+    assert engine.pool.idle == 2 and engine.pool.created == 2
+    rec = await engine.recognizer()
+    assert engine.pool.idle == 1 and engine.pool.created == 2
+    await rec.close()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 import pytest
 
-from calls.runner import media_transport
+from calls.runner import media_transport, scenario_conversation
 from services.config import load_settings
 from services.errors import MediaError
 
@@ -35,3 +37,13 @@ async def test_rtp_gets_the_port_range_and_unknown_transports_are_refused() -> N
         assert media.rtp_ports is not None
         with pytest.raises(MediaError, match="media transport must be one of"):
             await media_transport(stack, load_settings({"MINIBOT_MEDIA_TRANSPORT": "sip"}))
+
+
+async def test_the_robot_warms_its_speech_recognizers_on_the_bots_own_voice(tmp_path: Path) -> None:
+    factory = scenario_conversation(load_settings({}, tts_cache_dir=tmp_path))
+    await factory.warm_up_asr(0)
+    assert factory.asr.pool.created == 0
+    await factory.warm_up_asr(2)
+    assert factory.asr.pool.idle == 2 and factory.asr.pool.created == 2
+    cached = await asyncio.to_thread(lambda: list(tmp_path.iterdir()))
+    assert cached  # the warm-up speech came through the TTS cache
