@@ -170,6 +170,9 @@ def seed(url: str, contacts: int) -> None:
         campaign_store.start(conn, CAMPAIGN)
 
 
+CALL_SERIAL = itertools.count()
+
+
 class Step:
     """``calls`` conversations held at once until ``deadline``; each ended call is replaced."""
 
@@ -181,15 +184,14 @@ class Step:
         self.greeting = speech_frames(GREETING)
         self.callers: list[BenchCaller] = []
         self.call_ids: list[int] = []
-        self.serial = itertools.count()
 
     async def run_slot(self, slot: int, window: tuple[float, float]) -> None:
         """Call after call on one line until the end of the measure ``window``."""
         while time.monotonic() < window[1]:
             [claimed] = await queue.claim(self.pool, 1, "bench", 600)
             now = datetime.now(UTC)
-            serial = next(self.serial)
-            channel = f"mb-bench-{len(self.answers)}-{slot}-{serial}"
+            serial = next(CALL_SERIAL)
+            channel = f"mb-bench-{serial}"  # unique across steps: a channel id names one call
             call_id = await self.store.insert_call(
                 queue_id=claimed.queue_id, campaign_id=claimed.campaign_id, contact_id=claimed.contact_id,
                 attempt=claimed.attempt, channel_id=channel, robot_id="bench", queued_at=now,
