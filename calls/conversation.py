@@ -55,8 +55,8 @@ class Recognizer(Protocol):
         """Decode caller audio; the partial transcript of the turn so far."""
         ...
 
-    async def finish(self) -> AsrResult:
-        """End of speech: the final transcript of the turn."""
+    async def finish(self, tail: bytes = b"") -> AsrResult:
+        """End of speech: decode the turn's last audio ``tail``; the final transcript of the turn."""
         ...
 
     async def close(self) -> None:
@@ -179,6 +179,7 @@ class _Dialogue:
         self.vad = VadStream(WebRtcVad(deps.vad_aggressiveness, FRAME_MS))
         self.barge = BargeInDetector()
         self.asr_queue: asyncio.Queue[bytes | _EndOfSpeech] = asyncio.Queue()
+        self.ends_queued = 0  # ends of speech in asr_queue, not yet transcribed
         self.partial = ""  # the ASR partial of the caller's current speech
         self.amd_tracker = amd.AmdTracker() if live.claimed.amd_mode in ("bot", "hybrid") else None
         path = None
@@ -436,6 +437,7 @@ class _Dialogue:
                     speaking = False
                     self.asr_queue.put_nowait(b"".join(pending))
                     self.asr_queue.put_nowait(_EndOfSpeech(start_ms, event.at_ms, time.monotonic()))
+                    self.ends_queued += 1
                     pending = []
             preroll.append(frame)
             if speaking:
@@ -457,8 +459,15 @@ class _Dialogue:
         the barge-in detector and posts each final transcript as a caller turn."""
         while True:
             item = await self.asr_queue.get()
-            if isinstance(item, _EndOfSpeech):
-                result = await recognizer.finish()
+            if isinstance(item, _EndOfSpeech) or self.ends_queued:
+                # the caller has stopped talking: the rest of the turn goes with its final (on the
+                # finals pool), not behind other calls' streaming chunks
+                tail = bytearray()
+                while not isinstance(item, _EndOfSpeech):
+                    tail += item
+                    item = self.asr_queue.get_nowait()
+                self.ends_queued -= 1
+                result = await recognizer.finish(bytes(tail))
                 asr_ms = round((time.monotonic() - item.decided_at) * 1000)
                 self.inbox.put_nowait(
                     _CallerTurn(result.text, item.start_ms, item.end_ms, asr_ms, item.decided_at)

@@ -142,6 +142,13 @@ def default_executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="vosk")
 
 
+@functools.cache
+def default_final_executor() -> ThreadPoolExecutor:
+    """Threads for end-of-speech finals only: a caller who stopped talking waits for the bot, so
+    their final never queues behind other calls' streaming chunks."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="vosk-final")
+
+
 def _words(raw: dict[str, Any]) -> tuple[Word, ...]:
     return tuple(
         Word(str(w["word"]), float(w["start"]), float(w["end"]), float(w.get("conf", 1.0)))
@@ -156,10 +163,17 @@ class CallRecognizer:
     Word timings are seconds of audio fed during this call (a pooled decoder counts its whole life).
     """
 
-    def __init__(self, decoder: PooledDecoder, executor: Executor, pool: RecognizerPool) -> None:
+    def __init__(
+        self,
+        decoder: PooledDecoder,
+        executor: Executor,
+        pool: RecognizerPool,
+        final_executor: Executor | None = None,
+    ) -> None:
         self._decoder = decoder
         self._rec = decoder.rec
         self._executor = executor
+        self._final_executor = final_executor or executor
         self._pool = pool
         self._offset_s = decoder.fed_seconds  # audio this decoder heard before the call
         self._lock = asyncio.Lock()
@@ -171,9 +185,10 @@ class CallRecognizer:
         """Decode audio (in the executor); returns the current partial transcript of the turn."""
         return await self._run(self._accept_sync, pcm)
 
-    async def finish(self) -> AsrResult:
-        """End of speech: the final transcript of the turn, with word timings; starts a new turn."""
-        return await self._run(self._finish_sync)
+    async def finish(self, tail: bytes = b"") -> AsrResult:
+        """End of speech: decode the turn's last audio ``tail``, then the final transcript with word
+        timings; starts a new turn. Runs on the finals pool: the caller is waiting for the bot."""
+        return await self._run(self._finish_sync, tail, executor=self._final_executor)
 
     async def close(self) -> None:
         """The call is over: end any turn and hand the (warm) decoder back to the pool. Idempotent."""
@@ -187,24 +202,33 @@ class CallRecognizer:
             await loop.run_in_executor(self._executor, self._rec.FinalResult)
         self._pool.release(self._decoder)
 
-    async def _run(self, work: Callable[..., AsrResult], *args: bytes) -> AsrResult:
+    async def _run(
+        self, work: Callable[..., AsrResult], *args: bytes, executor: Executor | None = None
+    ) -> AsrResult:
         if self._closed:
             raise AsrError("this call's recognizer is closed")
         async with self._lock:
             loop = asyncio.get_running_loop()
-            self._inflight = loop.run_in_executor(self._executor, work, *args)
+            self._inflight = loop.run_in_executor(executor or self._executor, work, *args)
             return await asyncio.shield(self._inflight)
 
     def _accept_sync(self, pcm: bytes) -> AsrResult:
-        self._decoder.fed_seconds += len(pcm) / BYTES_PER_SECOND
-        if self._rec.AcceptWaveform(pcm):
-            self._committed.append(json.loads(self._rec.Result()))
+        if self._feed(pcm):
             return self._combined(final=False)
         partial = json.loads(self._rec.PartialResult())
         texts = [str(seg.get("text", "")) for seg in self._committed] + [str(partial.get("partial", ""))]
         return AsrResult(" ".join(t for t in texts if t), final=False)
 
-    def _finish_sync(self) -> AsrResult:
+    def _feed(self, pcm: bytes) -> bool:
+        """Decode ``pcm``; True when Vosk closed a segment by itself (kept in ``_committed``)."""
+        self._decoder.fed_seconds += len(pcm) / BYTES_PER_SECOND
+        if pcm and self._rec.AcceptWaveform(pcm):
+            self._committed.append(json.loads(self._rec.Result()))
+            return True
+        return False
+
+    def _finish_sync(self, tail: bytes) -> AsrResult:
+        self._feed(tail)
         self._committed.append(json.loads(self._rec.FinalResult()))
         result = self._combined(final=True)
         self._committed = []
@@ -269,13 +293,21 @@ class RecognizerPool:
 
 
 class AsrEngine:
-    """The process's speech recognizer: a shared model, an executor and a pool of recognizers."""
+    """The process's speech recognizer: a shared model, executors (streaming chunks; finals) and a
+    pool of recognizers."""
 
-    def __init__(self, model_path: Path, executor: Executor | None = None, max_idle: int = 64) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        executor: Executor | None = None,
+        final_executor: Executor | None = None,
+        max_idle: int = 64,
+    ) -> None:
         self.model_path = model_path
         self.language = model_language(model_path)
         self._model = load_model(model_path)
         self._executor = executor or default_executor()
+        self._final_executor = final_executor or default_final_executor()
         self.pool = RecognizerPool(self._model, max_idle=max_idle)
 
     @classmethod
@@ -287,7 +319,7 @@ class AsrEngine:
         """A recognizer for one call, warm from the pool when one is idle; `close` it after the call."""
         loop = asyncio.get_running_loop()
         decoder = await loop.run_in_executor(self._executor, self.pool.take)
-        return CallRecognizer(decoder, self._executor, self.pool)
+        return CallRecognizer(decoder, self._executor, self.pool, self._final_executor)
 
     async def warm_up(self, count: int, speech: bytes) -> None:
         """Fill the pool with ``count`` recognizers that have decoded ``speech`` (16 kHz LE PCM), so

@@ -52,7 +52,7 @@ class PersonaLines:
     async def accept(self, pcm: bytes) -> AsrResult:
         return AsrResult("", final=False)
 
-    async def finish(self) -> AsrResult:
+    async def finish(self, tail: bytes = b"") -> AsrResult:
         return AsrResult(self.lines.pop(0) if self.lines else "", final=True)
 
     async def close(self) -> None:

@@ -96,7 +96,8 @@ class ScriptedRecognizer:
         self.heard_bytes += len(pcm)
         return AsrResult("", final=False)
 
-    async def finish(self) -> AsrResult:
+    async def finish(self, tail: bytes = b"") -> AsrResult:
+        self.heard_bytes += len(tail)
         return AsrResult(self.caller.said.popleft() if self.caller.said else "", final=True)
 
     async def close(self) -> None:

@@ -6,6 +6,8 @@ French word accuracy is measured by benchmarks/bench_asr.py when a French model 
 from __future__ import annotations
 
 import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -107,6 +109,28 @@ async def test_a_closed_recognizer_is_reused_warm_and_hears_the_next_call_afresh
     assert len(reused.words) == len(new.words)
     assert all(abs(a.start - b.start) < 0.03 for a, b in zip(reused.words, new.words, strict=True))
     assert all(0 <= w.start <= w.end <= duration + 0.05 for w in reused.words)
+
+
+async def test_a_final_does_not_queue_behind_other_calls_chunks(engine: AsrEngine) -> None:
+    chunks, finals = ThreadPoolExecutor(1), ThreadPoolExecutor(1)
+    busy = threading.Event()
+    try:
+        split = AsrEngine(engine.model_path, executor=chunks, final_executor=finals)
+        _, whole, _ = await transcribe(split, "human_fr/leopard_test_fr.wav")
+        rec = await split.recognizer()
+        pcm = read_wav_16k(AUDIO_DIR / "human_fr/leopard_test_fr.wav")
+        cut = len(pcm) // 2 // CHUNK * CHUNK
+        for i in range(0, cut, CHUNK):
+            await rec.accept(pcm[i : i + CHUNK])
+        chunks.submit(busy.wait)  # another call's chunk holds every streaming thread
+        # the rest of the turn goes with the final; wait_for is a guard: it would hang if it queued
+        final = await asyncio.wait_for(rec.finish(pcm[cut:]), 60)
+        assert final.final and final.text == whole.text
+        assert [w.word for w in final.words] == [w.word for w in whole.words]
+    finally:
+        busy.set()
+        chunks.shutdown()
+        finals.shutdown()
 
 
 async def test_warm_up_fills_the_pool(tmp_path: Path) -> None:
