@@ -22,7 +22,8 @@ def demo() -> None:
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = run(run_demo(config, scenario_conversation(config), progress))
+        conversation = scenario_conversation(config)
+        result = run(run_demo(config, conversation, progress))
     report = result.imported
     console.print(f"contacts imported: {report.imported} (rejected {report.rejected})")
     table = Table(title="Calls")
@@ -49,3 +50,10 @@ def demo() -> None:
         leads.add_row(str(row["phone"]), str(row["status"]), str(row["score"]), str(row["summary"])[:80])
     console.print(leads)
     console.print("Hangup causes are Q.850: 16 normal clearing, 17 busy, 19 no answer, 1 unallocated number.")
+    asr = conversation.asr
+    if asr.language != "fr":
+        console.print(
+            f"[yellow]Speech model: {asr.model_path} ({asr.language}), not French: the callers were "
+            "heard and transcribed but not understood, so answered calls end not_interested. "
+            "Run `minibot models download fr-small` for a French model.[/yellow]"
+        )
