@@ -22,9 +22,11 @@ Conn = psycopg.Connection[dict[str, Any]]
 def control_campaign(conn: Conn, campaign_id: int, action: str, actor: str) -> dict[str, Any]:
     """Apply ``action`` to the campaign; the row returned says what was queued or cancelled.
 
-    Raises NotFoundError for an unknown campaign, ConflictError for a move its status forbids and
+    Raises NotFoundError for an unknown campaign or action, ConflictError for a move its status forbids and
     ComplianceError when a French consumer campaign has contacts without recorded consent.
     """
+    if action not in ACTIONS:
+        raise NotFoundError(f"unknown campaign action {action!r}")
     found = conn.execute(query("dashboard", "campaign_name"), {"campaign_id": campaign_id}).fetchone()
     if found is None:
         raise NotFoundError(f"campaign {campaign_id} does not exist")
@@ -35,10 +37,8 @@ def control_campaign(conn: Conn, campaign_id: int, action: str, actor: str) -> d
         campaign, queued, warnings = campaigns.start(conn, name)
     elif action == "pause":
         campaign = campaigns.pause(conn, name)
-    elif action == "stop":
-        campaign, cancelled = campaigns.stop(conn, name)
     else:
-        raise NotFoundError(f"unknown campaign action {action!r}")
+        campaign, cancelled = campaigns.stop(conn, name)
     details = {"queued": queued, "cancelled": cancelled, "warnings": warnings}
     conn.execute(
         query("dashboard", "insert_audit"),

@@ -324,6 +324,8 @@ async def test_bearer_token_api_and_openapi_conformance(client: Client, conn: Co
     assert resp.status == 200  # bearer calls need no CSRF token
     check(await resp.json(), "/api/v1/campaigns/{id}/{action}", "post")
     assert (await client.get("/api/v1/calls/999999", headers=auth)).status == 404
+    unknown = await client.post(f"/api/v1/campaigns/{seeded.other_campaign_id}/explode", headers=auth)
+    assert unknown.status == 404 and "unknown campaign action" in (await unknown.json())["error"]
     assert openapi.document()["openapi"].startswith("3.")
 
 
