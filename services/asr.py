@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from services.errors import AsrError
+from services.media.frames import SAMPLE_RATE, SAMPLE_WIDTH
 
 SHARED_MODELS_DIR = Path(__file__).resolve().parents[2] / "shared" / "models"
 MODEL_ENV_VAR = "MINIBOT_VOSK_MODEL"
-SAMPLE_RATE = 16000
-BYTES_PER_SECOND = SAMPLE_RATE * 2
+BYTES_PER_SECOND = SAMPLE_RATE * SAMPLE_WIDTH
 
 
 @dataclass(frozen=True)
@@ -168,12 +168,12 @@ class CallRecognizer:
         decoder: PooledDecoder,
         executor: Executor,
         pool: RecognizerPool,
-        final_executor: Executor | None = None,
+        final_executor: Executor,
     ) -> None:
         self._decoder = decoder
         self._rec = decoder.rec
         self._executor = executor
-        self._final_executor = final_executor or executor
+        self._final_executor = final_executor
         self._pool = pool
         self._offset_s = decoder.fed_seconds  # audio this decoder heard before the call
         self._lock = asyncio.Lock()
