@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,8 @@ from services.db import query
 from services.errors import ComplianceError, ConfigError, ConflictError, NotFoundError
 
 Conn = psycopg.Connection[dict[str, Any]]
+# A caller id is a number (``+33123456789``), optionally with a display name: ``"MiniBot" <0123456789>``.
+_CALLER_ID_RE = re.compile(r'^(?:"[^"<>]*"\s*<\+?[0-9]{3,15}>|\+?[0-9]{3,15})$')
 
 
 def _now(now: datetime | None) -> datetime:
@@ -23,6 +26,11 @@ def _now(now: datetime | None) -> datetime:
 
 def validate(settings: CampaignSettings) -> None:
     """Reject settings the database or the dialer would refuse, with an actionable message."""
+    if settings.caller_id and not _CALLER_ID_RE.match(settings.caller_id.strip()):
+        raise ConfigError(
+            f"caller id {settings.caller_id!r} is not a phone number; "
+            'use digits with an optional +, e.g. +33123456789 or "MiniBot" <+33123456789>'
+        )
     if settings.compliance_profile not in PROFILES:
         raise ConfigError(f"compliance profile must be one of {list(PROFILES)}")
     if settings.amd_mode not in AMD_MODES:
@@ -41,6 +49,8 @@ def _campaign(row: dict[str, Any]) -> Campaign:
 
 def create(conn: Conn, name: str, settings: CampaignSettings) -> Campaign:
     """Create a draft campaign; ConflictError if the name is taken."""
+    if not name.strip():
+        raise ConfigError("a campaign needs a name, e.g. `minibot campaign create relance-decembre`")
     validate(settings)
     params = asdict(settings) | {"name": name, "retry_policy": Jsonb(settings.retry_policy)}
     try:

@@ -15,11 +15,12 @@ from rich.table import Table
 from campaigns import store
 from campaigns.models import CampaignSettings
 from campaigns.phones import mask_phone
+from commands import group_help
 from commands.common import console, database_url, err_console
 from services import db
 from services.errors import ConfigError
 
-app = typer.Typer(help="Campaigns: create, configure, start, pause, stop, inspect.", no_args_is_help=True)
+app = typer.Typer(help=group_help("campaign"), no_args_is_help=True)
 
 Name = Annotated[str, typer.Argument(help="Campaign name.")]
 
@@ -28,6 +29,12 @@ Name = Annotated[str, typer.Argument(help="Campaign name.")]
 def _conn() -> Iterator[psycopg.Connection[dict[str, Any]]]:
     with db.connect(database_url(), autocommit=True) as conn:
         yield conn
+
+
+def _positive(value: float | None) -> float | None:
+    if value is not None and value <= 0:
+        raise typer.BadParameter(f"{value} is not a positive number")
+    return value
 
 
 @app.command("create")
@@ -39,9 +46,9 @@ def create_command(
         str, typer.Option(help="Dial string template with {number}.")
     ] = "PJSIP/{number}@trunk",
     caller_id: Annotated[str, typer.Option(help="Caller id presented to the callee.")] = "",
-    max_concurrent: Annotated[int, typer.Option(help="Calls in progress at most.")] = 5,
-    cps: Annotated[float, typer.Option(help="New calls per second at most.")] = 1.0,
-    ring_timeout: Annotated[int, typer.Option(help="Seconds to ring before no_answer.")] = 30,
+    max_concurrent: Annotated[int, typer.Option(min=1, help="Calls in progress at most.")] = 5,
+    cps: Annotated[float, typer.Option(callback=_positive, help="New calls per second at most.")] = 1.0,
+    ring_timeout: Annotated[int, typer.Option(min=1, help="Seconds to ring before no_answer.")] = 30,
     retry_policy: Annotated[
         str, typer.Option(help='JSON, e.g. \'{"busy": {"max_attempts": 3, "delay_s": 900}}\'')
     ] = "{}",

@@ -11,10 +11,11 @@ from rich.table import Table
 
 from campaigns import store
 from campaigns.importer import import_contacts
+from commands import group_help
 from commands.common import ExitCode, console, database_url, err_console
 from services import db
 
-app = typer.Typer(help="Contacts: import CSV files into a campaign.", no_args_is_help=True)
+app = typer.Typer(help=group_help("contacts"), no_args_is_help=True)
 
 
 @app.command("import")

@@ -8,14 +8,13 @@ from typing import Annotated
 import typer
 from aiohttp import web
 
+from commands import group_help
 from commands.common import console, database_url, run, settings
 from dashboard import rgpd, security
 from dashboard.app import create_app
 from services import db
 
-app = typer.Typer(
-    help="The web dashboard: serve it, purge expired recordings and transcripts.", no_args_is_help=True
-)
+app = typer.Typer(help=group_help("dashboard"), no_args_is_help=True)
 
 
 @app.command()

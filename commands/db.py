@@ -5,10 +5,11 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from commands import group_help
 from commands.common import console, database_url
 from services import db
 
-app = typer.Typer(help="Database schema: apply and inspect migrations.", no_args_is_help=True)
+app = typer.Typer(help=group_help("db"), no_args_is_help=True)
 
 
 @app.command("migrate")

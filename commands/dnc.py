@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from campaigns import dnc
+from commands import group_help
 from commands.common import ExitCode, console, database_url, err_console
 from services import db
 
-app = typer.Typer(help="Do-not-call list: add, remove, import, check.", no_args_is_help=True)
+app = typer.Typer(help=group_help("dnc"), no_args_is_help=True)
 
 Number = Annotated[str, typer.Argument(help="Phone number (E.164 or national).")]
 Country = Annotated[str, typer.Option(help="Region of numbers without +.")]

@@ -10,6 +10,7 @@ import typer
 from psycopg_pool import AsyncConnectionPool
 from rich.table import Table
 
+from commands import group_help
 from commands.common import console, database_url, run
 from dashboard import store
 from dashboard.export import csv_chunks
@@ -17,7 +18,7 @@ from dashboard.store import FilterError, LeadFilter
 from services import db
 from services.errors import ConfigError
 
-app = typer.Typer(help="Leads: list and export leads (filters as in the dashboard).", no_args_is_help=True)
+app = typer.Typer(help=group_help("leads"), no_args_is_help=True)
 
 CampaignOpt = Annotated[int | None, typer.Option("--campaign", help="Campaign id")]
 StatusOpt = Annotated[str | None, typer.Option("--status", help="qualified, not_interested, callback, ...")]

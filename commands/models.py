@@ -6,12 +6,13 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
+from commands import group_help
 from commands.common import console, settings
 from services.asr import MODEL_ENV_VAR, model_candidates, resolve_model_path
 from services.errors import AsrError
 from services.vosk_models import MODELS, download_model, spec_for
 
-app = typer.Typer(help="Speech models: download and inspect Vosk models.", no_args_is_help=True)
+app = typer.Typer(help=group_help("models"), no_args_is_help=True)
 
 
 @app.command("download")

@@ -10,13 +10,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from commands import group_help
 from commands.common import console
 from scenarios.library import resolve
 from services.errors import NotFoundError
 from services.nlp.evaluate import EvalReport, evaluate, load_tsv
 from services.nlp.keywords import classify
 
-app = typer.Typer(help="Language understanding: evaluate intents on your own phrases.", no_args_is_help=True)
+app = typer.Typer(help=group_help("nlp"), no_args_is_help=True)
 
 
 def _step_tables(scenario_name: str, step: str) -> tuple[Mapping[str, Sequence[str]], Sequence[str]]:

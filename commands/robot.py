@@ -7,10 +7,11 @@ from typing import Annotated
 import typer
 
 from calls.runner import run_robot, scenario_conversation
+from commands import group_help
 from commands.common import run, settings
 from services.logs import setup_logging
 
-app = typer.Typer(help="The dialer robot (ARI controller).", no_args_is_help=True)
+app = typer.Typer(help=group_help("robot"), no_args_is_help=True)
 
 
 @app.command("run")

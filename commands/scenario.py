@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from commands import group_help
 from commands.common import console
 from scenarios.graph import to_mermaid
 from scenarios.library import library_dir, list_library
 from scenarios.schema import load_scenario
 
-app = typer.Typer(help="Scenarios: list, validate, graph.", no_args_is_help=True)
+app = typer.Typer(help=group_help("scenario"), no_args_is_help=True)
 
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 

@@ -10,12 +10,12 @@ from rich.markup import escape
 
 from calls.runner import scenario_conversation
 from calls.simulate_call import Row, SimulatedCall, persona_number, simulate_call
-from commands import simulate_chat
+from commands import group_help, simulate_chat
 from commands.common import console, run, settings
 from services.simulator import PersonaBook, SimulatedPbx, load_persona_book
 from services.simulator.server import serve
 
-app = typer.Typer(help="The simulated PBX and simulated conversations.", no_args_is_help=True)
+app = typer.Typer(help=group_help("simulate"), no_args_is_help=True)
 simulate_chat.register(app)
 
 

@@ -7,13 +7,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from commands import group_help
 from commands.common import console, database_url
 from dashboard import accounts
 from services import db
 
-app = typer.Typer(
-    help="Dashboard users: create, list, disable, set passwords, API tokens.", no_args_is_help=True
-)
+app = typer.Typer(help=group_help("users"), no_args_is_help=True)
 
 PasswordOpt = Annotated[
     str | None, typer.Option("--password", help="Password (at least 8 characters); prompted when omitted.")
