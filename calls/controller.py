@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from calls.outcomes import ConversationResult, Outcome, outcome_for
@@ -25,9 +26,10 @@ from calls.store import CallStore
 from calls.transfer import TransferDesk, TransferResult
 from campaigns import compliance, queue
 from campaigns.models import ClaimedCall
+from services import db
 from services.ari.events import AriEvent, ChannelDestroyed, ChannelStateChange, Dial, StasisStart
 from services.ari.port import AriPort
-from services.errors import AriError, NoSuchChannel, QueueError
+from services.errors import AriError, DatabaseError, NoSuchChannel, QueueError
 from services.metrics import ACTIVE_CALLS, CALL_OUTCOMES, CALLS_ORIGINATED
 
 log = logging.getLogger("minibot.controller")
@@ -129,6 +131,8 @@ class Controller:
         self.clock = clock
         self.monotonic = monotonic
         self.store = CallStore(pool)
+        self.writer = db.write_behind(pool)
+        self.db_ok = True  # False from a failed claim until the next one gets through
         self.pacer = Pacer(global_cap=options.global_max_calls)
         self.transfers = TransferDesk(ari, ring_timeout_s=options.transfer_ring_timeout_s)
         self.calls: dict[str, LiveCall] = {}
@@ -155,6 +159,7 @@ class Controller:
             finally:
                 reaper.cancel()
                 await asyncio.gather(reaper, return_exceptions=True)
+                await self._flush_writes()
         finally:
             event_task.cancel()
             await asyncio.gather(event_task, return_exceptions=True)
@@ -177,6 +182,13 @@ class Controller:
                 for live in list(self.calls.values()):
                     await self._settle(live, cause=None, cause_text="robot stopped")
 
+    async def _flush_writes(self) -> None:
+        """Before exiting, give writes delayed by a database outage time to get through."""
+        if self.writer.pending:
+            log.warning("waiting for the database to write %d delayed results", self.writer.pending)
+        if not await self.writer.flush(self.options.drain_timeout_s):
+            await self.writer.close()
+
     async def wait_settled(self, count: int) -> None:
         """Wait until at least ``count`` calls have been settled (for tests and demos)."""
         if self.stats.settled >= count:
@@ -188,21 +200,49 @@ class Controller:
     # ------------------------------------------------------------------ dialer
 
     async def _dialer_loop(self) -> None:
+        failures = 0
         while not self.stopping.is_set():
             slots = self.pacer.free_slots()
             claimed: list[ClaimedCall] = []
             if slots > 0:
-                claimed = await queue.claim(
-                    self.pool,
-                    min(slots, self.options.claim_batch),
-                    self.options.robot_id,
-                    self.options.lease_seconds,
-                    now=self.clock(),
-                )
+                try:
+                    claimed = await queue.claim(
+                        self.pool,
+                        min(slots, self.options.claim_batch),
+                        self.options.robot_id,
+                        self.options.lease_seconds,
+                        now=self.clock(),
+                    )
+                except psycopg.OperationalError as exc:
+                    failures += 1
+                    self._database_lost(exc)
+                    await self._pause(db.retry_delay(failures))
+                    continue
+                if failures:
+                    failures = 0
+                    await self._database_back()
             for call in claimed:
                 await self._dial(call)
             if not claimed:
                 await self._wait_for_capacity()
+
+    def _database_lost(self, exc: Exception) -> None:
+        if self.db_ok:
+            log.error("database unavailable, not dialling until it is back (live calls go on): %s", exc)
+        self.db_ok = False
+
+    async def _database_back(self) -> None:
+        """A claim got through again: a claim whose answer was lost left rows leased to us with no
+        call row; give them back now rather than after the lease."""
+        log.info("database back, dialling again")
+        self.db_ok = True
+        with contextlib.suppress(DatabaseError):
+            await self._release_unstarted_leases()
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, cut short by :meth:`stop`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)
 
     async def _wait_for_capacity(self) -> None:
         self._capacity.clear()
@@ -219,16 +259,20 @@ class Controller:
         if delay > 0:
             await asyncio.sleep(delay)  # calls-per-second pacing
         channel_id = f"mb-{call.queue_id}-{call.attempt}"
-        call_id = await self.store.insert_call(
-            queue_id=call.queue_id,
-            campaign_id=call.campaign_id,
-            contact_id=call.contact_id,
-            attempt=call.attempt,
-            channel_id=channel_id,
-            robot_id=self.options.robot_id,
-            queued_at=call.lease_expires - timedelta(seconds=self.options.lease_seconds),
-            originated_at=now,
-        )
+        try:
+            call_id = await self.store.insert_call(
+                queue_id=call.queue_id,
+                campaign_id=call.campaign_id,
+                contact_id=call.contact_id,
+                attempt=call.attempt,
+                channel_id=channel_id,
+                robot_id=self.options.robot_id,
+                queued_at=call.lease_expires - timedelta(seconds=self.options.lease_seconds),
+                originated_at=now,
+                give_up=self.stopping.is_set,
+            )
+        except DatabaseError:
+            return  # stopping during an outage: not dialled, the lease is given back at the next start
         live = LiveCall(claimed=call, call_id=call_id, channel_id=channel_id)
         self._track(live)
         try:
@@ -259,13 +303,20 @@ class Controller:
 
     async def _refuse(self, call: ClaimedCall, reason: str, next_allowed: datetime | None) -> None:
         extra = {"campaign": call.campaign_name, "reason": reason}
+        owner, now = self.options.robot_id, self.clock()
         if next_allowed is not None:
             log.info("not allowed now, rescheduled", extra=extra | {"at": next_allowed.isoformat()})
-            await queue.reschedule(self.pool, call.queue_id, self.options.robot_id, next_allowed, reason)
+            await self.writer.run(
+                f"rescheduling row {call.queue_id}",
+                lambda: queue.reschedule(self.pool, call.queue_id, owner, next_allowed, reason, now=now),
+            )
         else:
             log.info("never allowed, closed", extra=extra)
             outcome = "dnc" if call.in_dnc else "rejected"
-            await queue.complete(self.pool, call.queue_id, self.options.robot_id, outcome, now=self.clock())
+            await self.writer.run(
+                f"closing row {call.queue_id}",
+                lambda: queue.complete(self.pool, call.queue_id, owner, outcome, now=now),
+            )
 
     def _track(self, live: LiveCall) -> None:
         live.transfer = functools.partial(self._transfer, live)
@@ -383,7 +434,10 @@ class Controller:
             live.call_id, at=self.clock(), cause=cause, cause_text=cause_text, outcome=outcome.value
         )
         try:
-            await self._settle_queue(call, outcome, result)
+            now = self.clock()
+            await self.writer.run(
+                f"settling call {live.call_id}", lambda: self._settle_queue(call, outcome, result, now)
+            )
         except QueueError as exc:
             log.warning("queue row not settled: %s", exc, extra={"call_id": live.call_id})
         self.calls.pop(live.channel_id, None)
@@ -403,18 +457,18 @@ class Controller:
                 future.set_result(None)
                 self._settled_waiters.remove((count, future))
 
-    async def _settle_queue(self, call: ClaimedCall, outcome: Outcome, result: ConversationResult) -> None:
+    async def _settle_queue(
+        self, call: ClaimedCall, outcome: Outcome, result: ConversationResult, now: datetime
+    ) -> None:
         """Close the queue row: a callback request reschedules it inside the calling windows."""
         owner = self.options.robot_id
         if result.dnc:
-            await queue.complete(self.pool, call.queue_id, owner, "dnc", now=self.clock())
+            await queue.complete(self.pool, call.queue_id, owner, "dnc", now=now)
         elif result.callback_at is not None:
             at = compliance.next_allowed(call.compliance_profile, call.timezone, result.callback_at)
-            await queue.reschedule(
-                self.pool, call.queue_id, owner, at, "callback requested", now=self.clock()
-            )
+            await queue.reschedule(self.pool, call.queue_id, owner, at, "callback requested", now=now)
         else:
-            await queue.complete(self.pool, call.queue_id, owner, outcome.value, now=self.clock())
+            await queue.complete(self.pool, call.queue_id, owner, outcome.value, now=now)
 
     # ------------------------------------------------------------------ recovery
 
@@ -445,34 +499,44 @@ class Controller:
                 int(row["id"]), at=self.clock(), cause=None, cause_text="robot restarted", outcome="failed"
             )
             if row["queue_status"] == "leased" and row["lease_owner"] == self.options.robot_id:
+                queue_id = int(row["queue_id"])
+                close = functools.partial(
+                    queue.complete, self.pool, queue_id, self.options.robot_id, "failed", now=self.clock()
+                )
                 try:
-                    await queue.complete(
-                        self.pool, int(row["queue_id"]), self.options.robot_id, "failed", now=self.clock()
-                    )
+                    await self.writer.run(f"closing row {queue_id}", close)
                 except QueueError as exc:
                     log.warning("restart reconciliation: %s", exc)
         await self._release_unstarted_leases()
 
     async def _release_unstarted_leases(self) -> None:
         """Leased rows of this robot with no call row were never dialled: give them back now."""
-        released = await self.store.release_unstarted_leases(self.options.robot_id, self.clock())
+        released = await self.store.release_unstarted_leases(
+            self.options.robot_id, self.clock(), give_up=self.stopping.is_set
+        )
         if released:
             log.info("released %d leases claimed but never dialled before a restart", released)
 
     async def _reaper_loop(self) -> None:
         while True:
             await asyncio.sleep(self.options.reap_interval_s)
-            reaped = await queue.reap_expired(self.pool, now=self.clock())
-            if reaped:
-                log.info("returned %d expired leases to the queue", reaped)
-            for live in list(self.calls.values()):
-                try:
-                    await queue.extend_lease(
-                        self.pool,
-                        live.claimed.queue_id,
-                        self.options.robot_id,
-                        self.options.lease_seconds,
-                        now=self.clock(),
-                    )
-                except QueueError:
-                    log.warning("lost the lease of a live call", extra={"call_id": live.call_id})
+            try:
+                await self._reap_and_renew()
+            except psycopg.OperationalError as exc:
+                log.warning("lease renewal skipped, database unavailable: %s", str(exc).strip())
+
+    async def _reap_and_renew(self) -> None:
+        reaped = await queue.reap_expired(self.pool, now=self.clock())
+        if reaped:
+            log.info("returned %d expired leases to the queue", reaped)
+        for live in list(self.calls.values()):
+            try:
+                await queue.extend_lease(
+                    self.pool,
+                    live.claimed.queue_id,
+                    self.options.robot_id,
+                    self.options.lease_seconds,
+                    now=self.clock(),
+                )
+            except QueueError:
+                log.warning("lost the lease of a live call", extra={"call_id": live.call_id})

@@ -131,6 +131,12 @@ async def media_transport(stack: AsyncExitStack, settings: Settings) -> MediaTra
     return MediaTransportConfig(transport)
 
 
+async def robot_pool(url: str, robot: str) -> AsyncConnectionPool:
+    """The robot's database pool: a connection wait bounded to a few seconds (an outage is then
+    noticed quickly and retried, see docs/robot.md), named ``minibot-robot <id>`` in pg_stat_activity."""
+    return await db.open_pool(url, max_size=10, timeout_s=5.0, application_name=f"minibot-robot {robot}")
+
+
 def robot_id(settings: Settings) -> str:
     """This robot's lease owner name: the setting, else the host name (stable across restarts)."""
     return settings.robot_id or socket.gethostname()
@@ -142,7 +148,7 @@ async def run_robot(
     """Run the robot until SIGTERM/SIGINT, then drain live calls and exit."""
     url = db.database_url(settings)
     async with AsyncExitStack() as stack:
-        pool = await db.open_pool(url, max_size=10)
+        pool = await robot_pool(url, robot_id(settings))
         stack.push_async_callback(pool.close)
         ari = AriClient(settings.ari_url, settings.ari_user, settings.ari_password, settings.ari_app)
         stack.push_async_callback(ari.close)

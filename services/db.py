@@ -6,13 +6,19 @@ blocks in ``sql/queries/<area>.sql`` (``-- name: query_name`` starts a block).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import re
+import time
 import warnings
+import weakref
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import LiteralString
+from typing import LiteralString, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
@@ -20,6 +26,10 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.config import Settings
 from services.errors import ConfigError, DatabaseError
+
+log = logging.getLogger("minibot.db")
+
+T = TypeVar("T")
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 MIGRATION_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -58,16 +68,160 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[dict[st
         raise DatabaseError(f"cannot connect to the database: {exc}".strip()) from exc
 
 
-async def open_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> AsyncConnectionPool:
-    """Open an async pool (dict rows) and wait until it is usable."""
+async def open_pool(
+    url: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    timeout_s: float = 30.0,
+    application_name: str = "minibot",
+) -> AsyncConnectionPool:
+    """Open an async pool (dict rows) and wait until it is usable.
+
+    ``timeout_s`` bounds the wait for a connection (a :class:`psycopg_pool.PoolTimeout`, an
+    ``OperationalError``, after it); ``application_name`` shows in ``pg_stat_activity``.
+    """
     pool = AsyncConnectionPool(
-        url, min_size=min_size, max_size=max_size, open=False, kwargs={"row_factory": dict_row}
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        open=False,
+        timeout=timeout_s,
+        kwargs={"row_factory": dict_row, "application_name": application_name},
     )
     try:
         await pool.open(wait=True, timeout=15)
     except Exception as exc:
         raise DatabaseError(f"cannot open a connection pool: {exc}") from exc
     return pool
+
+
+# ---------------------------------------------------------------- outages
+
+RETRY_INITIAL_S = 0.05
+RETRY_MAX_S = 5.0
+_LOG_EVERY_S = 10.0
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A lost connection or an unreachable database (worth retrying), not an error of the query.
+
+    ``OperationalError`` covers a terminated backend, a server restart, a refused connection and
+    a pool timeout; constraint violations and SQL errors are other classes and are not retried.
+    """
+    return isinstance(exc, psycopg.OperationalError)
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds to wait after ``failures`` consecutive failures: exponential from 50 ms, capped at 5 s."""
+    return float(min(RETRY_MAX_S, RETRY_INITIAL_S * 2 ** max(0, failures - 1)))
+
+
+async def retrying(
+    what: str, op: Callable[[], Awaitable[T]], *, give_up: Callable[[], bool] = lambda: False
+) -> T:
+    """Run ``op`` until it gets through a database outage (retried with backoff, logged).
+
+    ``give_up`` is asked after each failure; when it answers True the last error is raised as a
+    :class:`DatabaseError`. Errors that are not outages are raised at once.
+    """
+    failures, logged = 0, 0.0
+    while True:
+        try:
+            result = await op()
+        except psycopg.OperationalError as exc:
+            failures += 1
+            if give_up():
+                raise DatabaseError(f"{what}: database unavailable ({exc})".strip()) from exc
+            if time.monotonic() - logged >= _LOG_EVERY_S:
+                log.warning("database unavailable during %s, retrying: %s", what, str(exc).strip())
+                logged = time.monotonic()
+            await asyncio.sleep(retry_delay(failures))
+            continue
+        if failures:
+            log.info("database back: %s done after %d failed tries", what, failures)
+        return result
+
+
+class WriteBehind:
+    """The robot's database writes, in order, that never block a live call on an outage.
+
+    A write runs at once while the database answers. When it fails for an outage, it and every
+    later write wait in a backlog that one background task retries (backoff) until the database is
+    back, in order, so nothing is lost and no caller waits. :meth:`flush` waits for the backlog.
+    """
+
+    def __init__(self) -> None:
+        self._backlog: deque[tuple[str, Callable[[], Awaitable[object]]]] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self._empty = asyncio.Event()
+        self._empty.set()
+
+    @property
+    def pending(self) -> int:
+        """Writes waiting for the database."""
+        return len(self._backlog)
+
+    async def run(self, what: str, op: Callable[[], Awaitable[object]]) -> None:
+        """Run ``op`` now, or queue it behind earlier writes while the database is away.
+
+        Errors that are not outages reach the caller when the write runs at once; in the backlog
+        they are logged (e.g. a settlement whose commit got through before the connection died).
+        """
+        if not self._backlog:
+            try:
+                await op()
+                return
+            except psycopg.OperationalError as exc:
+                log.warning("database unavailable, %s kept for later: %s", what, str(exc).strip())
+        self._backlog.append((what, op))
+        self._empty.clear()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain(), name="db-write-behind")
+
+    async def flush(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s`` for the backlog to be written; False if some writes remain."""
+        try:
+            await asyncio.wait_for(self._empty.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        """Stop retrying (the pool is closing); writes still in the backlog are logged as lost."""
+        if self._backlog:
+            log.error("database still unavailable: %d writes not done", len(self._backlog))
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _drain(self) -> None:
+        failures, done = 0, 0
+        while self._backlog:
+            what, op = self._backlog[0]
+            try:
+                await op()
+            except psycopg.OperationalError:
+                failures += 1
+                await asyncio.sleep(retry_delay(failures))
+                continue
+            except Exception:
+                log.exception("database write %s failed once the database was back", what)
+            self._backlog.popleft()
+            failures, done = 0, done + 1
+        log.info("database back: %d delayed writes done", done)
+        self._empty.set()
+
+
+_WRITERS: weakref.WeakKeyDictionary[AsyncConnectionPool, WriteBehind] = weakref.WeakKeyDictionary()
+
+
+def write_behind(pool: AsyncConnectionPool) -> WriteBehind:
+    """The one ordered writer of ``pool`` (shared by the controller and the call stores)."""
+    writer = _WRITERS.get(pool)
+    if writer is None:
+        writer = _WRITERS[pool] = WriteBehind()
+    return writer
 
 
 # ---------------------------------------------------------------- migrations

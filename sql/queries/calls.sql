@@ -39,11 +39,13 @@ LEFT JOIN call_queue q ON q.id = c.queue_id
 WHERE c.robot_id = %(robot_id)s AND c.status <> 'ended';
 
 -- name: insert_turn
+-- A turn written again after a lost connection (its first commit got through) is kept once.
 INSERT INTO turns (call_id, seq, speaker, step, text, intent, confidence, sentiment, start_ms, end_ms,
                    asr_latency_ms, response_latency_ms, barge_in, interrupted_at_ms)
 VALUES (%(call_id)s, %(seq)s, %(speaker)s, %(step)s, %(text)s, %(intent)s, %(confidence)s, %(sentiment)s,
         %(start_ms)s, %(end_ms)s, %(asr_latency_ms)s, %(response_latency_ms)s, %(barge_in)s,
-        %(interrupted_at_ms)s);
+        %(interrupted_at_ms)s)
+ON CONFLICT (call_id, seq) DO NOTHING;
 
 -- name: mark_interrupted
 UPDATE turns SET barge_in = true, interrupted_at_ms = %(cut_ms)s WHERE call_id = %(call_id)s AND seq = %(seq)s;

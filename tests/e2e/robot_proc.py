@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from calls.controller import ControllerOptions
-from calls.runner import build_controller
+from calls.runner import build_controller, robot_pool
 from calls.session import prompt_only_conversation
 from services import db
 from services.ari.client import AriClient
@@ -32,7 +32,7 @@ async def main() -> None:
     settings = load_settings()
     prompt = prompt_pcm()[: BYTES_PER_MS * int(os.environ.get("MINIBOT_TEST_PROMPT_MS", "400"))]
     talk = prompt_only_conversation(prompt)
-    pool = await db.open_pool(db.database_url(settings), max_size=5)
+    pool = await robot_pool(db.database_url(settings), settings.robot_id)
     try:
         async with AriClient(
             settings.ari_url, settings.ari_user, settings.ari_password, settings.ari_app

@@ -63,7 +63,7 @@ async def test_call_lifecycle(conn: psycopg.Connection[dict[str, object]], pool:
             call_id=call_id, seq=2, speaker="caller", text="oui", intent="yes", confidence=0.9, barge_in=True
         )
     )
-    lead_id = await store.save_lead(
+    await store.save_lead(
         LeadRecord(
             call_id=call_id,
             contact_id=contact_id,
@@ -73,16 +73,11 @@ async def test_call_lifecycle(conn: psycopg.Connection[dict[str, object]], pool:
             answers={"q1": "yes"},
         )
     )
-    assert (
-        await store.save_lead(
-            LeadRecord(call_id=call_id, contact_id=contact_id, campaign_id=campaign_id, status="callback")
-        )
-        == lead_id
+    await store.save_lead(
+        LeadRecord(call_id=call_id, contact_id=contact_id, campaign_id=campaign_id, status="callback")
     )
-    assert await store.end_call(call_id, at=now, cause=16, cause_text="Normal Clearing", outcome="answered")
-    assert not await store.end_call(
-        call_id, at=now, cause=16, cause_text="Normal Clearing", outcome="answered"
-    )
+    await store.end_call(call_id, at=now, cause=16, cause_text="Normal Clearing", outcome="answered")
+    await store.end_call(call_id, at=now, cause=1, cause_text="again", outcome="failed")  # already closed
     await store.add_dnc("+33612345678", "ne m'appelez plus", contact_id, now)
 
     call = conn.execute("SELECT * FROM calls WHERE id = %s", (call_id,)).fetchone()
@@ -91,8 +86,8 @@ async def test_call_lifecycle(conn: psycopg.Connection[dict[str, object]], pool:
         "SELECT speaker, barge_in FROM turns WHERE call_id = %s ORDER BY seq", (call_id,)
     ).fetchall()
     assert [(t["speaker"], t["barge_in"]) for t in turns] == [("bot", False), ("caller", True)]
-    lead = conn.execute("SELECT status, answers FROM leads WHERE id = %s", (lead_id,)).fetchone()
-    assert lead == {"status": "callback", "answers": {}}
+    leads = conn.execute("SELECT status, answers FROM leads WHERE call_id = %s", (call_id,)).fetchall()
+    assert leads == [{"status": "callback", "answers": {}}]
     assert conn.execute("SELECT 1 FROM dnc WHERE phone = '+33612345678'").fetchone()
     assert conn.execute("SELECT refused_at FROM contacts WHERE id = %s", (contact_id,)).fetchone() == {
         "refused_at": now
