@@ -16,6 +16,7 @@ from typing import Literal
 from scenarios.schema import Prompt, Scenario, Step, Transition
 from scenarios.strings import spoken_datetime
 from scenarios.when import parse_when
+from services.nlp.text import normalize
 
 # ---- events -------------------------------------------------------------------------------
 
@@ -289,9 +290,12 @@ class Engine:
         return state, [*actions, lead, *self._prompt(state)]
 
     def _callback(self, state: CallState, event: Intent) -> tuple[CallState, list[Action]]:
-        raw = event.entities.get("when") or event.text
+        raw = event.text  # the caller's own words; the model may only locate the time in them
         now = event.now or state.started_at
         at = parse_when(raw, now) if now is not None and raw else None
+        located = event.entities.get("when", "")
+        if at is None and now is not None and located and normalize(located) in normalize(raw):
+            at = parse_when(located, now)
         if at is not None or state.awaiting_callback:
             return self._schedule(state, at, raw)
         state = replace(state, awaiting_callback=True)

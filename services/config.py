@@ -54,7 +54,11 @@ class Settings:
     # NLP
     ollama_host: str = "http://127.0.0.1:11434"
     ollama_model: str = "qwen2.5:3b"
-    nlp_budget_ms: int = 800
+    ollama_keep_alive: str = "30m"  # how long Ollama keeps the model loaded after a request
+    ollama_slots: int = 1  # OLLAMA_NUM_PARALLEL: live turns never queue behind a busy slot
+    nlp_budget_ms: int = 800  # silent wait for the model on a live turn
+    nlp_filler_ms: int = 2000  # more wait after a filler ("Je vois…"); 0: no filler
+    nlp_analysis_budget_ms: int = 30000  # post-call analysis, off the call path
     # Dashboard
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = 8080

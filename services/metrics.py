@@ -37,7 +37,10 @@ LOOP_LAG = Histogram(
     registry=REGISTRY,
 )
 NLP_FALLBACKS = Counter(
-    "minibot_nlp_fallbacks_total", "LLM answers replaced by the fast path", registry=REGISTRY
+    "minibot_nlp_fallbacks_total",
+    "Language model answers not used (fast path or heuristics instead), by lane and reason",
+    ["lane", "reason"],
+    registry=REGISTRY,
 )
 
 HealthCheck = Callable[[], Awaitable[dict[str, object]]]

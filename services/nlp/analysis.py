@@ -1,21 +1,24 @@
 """Post-call analysis: French summary, sentiment timeline, qualification rationale.
 
-Uses the language model when available and falls back to keyword heuristics. Summaries never
-contain insults verbatim: they are masked whichever path produced them.
+Uses the language model when available (its own lane: budget and breaker) and falls back to keyword
+heuristics when it fails or says something unusable (too short, off-topic, not French). ``source``
+tells which: ``llm``, ``fallback`` (the model was asked, its answer not used) or ``heuristic`` (not
+asked). Summaries never contain insults verbatim: they are masked whichever path produced them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from services.errors import NlpError
 from services.nlp import prompts
+from services.nlp.client import LlmFailure
 from services.nlp.insults import contains_insult, mask_insults
 from services.nlp.keywords import sentiment_of
-from services.nlp.llm import SENTIMENTS, NluService
+from services.nlp.llm import NluService
+from services.nlp.validate import SENTIMENTS, check_summary, looks_french
 
 STATUS_FR = {
     "qualified": "qualifié",
@@ -98,12 +101,16 @@ def heuristic_analysis(
     )
 
 
+SUMMARY_MAX_CHARS = 600
+RATIONALE_MAX_CHARS = 200
+RATIONALE_MIN_CHARS = 15
+
 ANALYSIS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "summary": {"type": "string"},
+        "summary": {"type": "string", "maxLength": SUMMARY_MAX_CHARS},
         "sentiment": {"type": "string", "enum": list(SENTIMENTS)},
-        "rationale": {"type": "string"},
+        "rationale": {"type": "string", "maxLength": RATIONALE_MAX_CHARS},
     },
     "required": ["summary", "sentiment", "rationale"],
 }
@@ -128,17 +135,22 @@ async def analyze_call(
     user = f"Transcription :\n{transcript}\nStatut retenu : {STATUS_FR.get(status, status)} (score {score})."
     try:
         data = await service.complete_json(prompts.ANALYZE_SYSTEM, user, ANALYSIS_SCHEMA)
-    except NlpError:
-        return fallback
-    summary = data.get("summary")
-    if not isinstance(summary, str) or not summary.strip():
-        return fallback
+        summary = check_summary(data.get("summary"), transcript)
+    except LlmFailure as failure:
+        service.fallback(service.analysis, failure)
+        return replace(fallback, source="fallback")
     sentiment = data.get("sentiment") if data.get("sentiment") in SENTIMENTS else fallback.sentiment
-    rationale = data.get("rationale") if isinstance(data.get("rationale"), str) else fallback.rationale
+    rationale = data.get("rationale")
+    if (
+        not isinstance(rationale, str)
+        or len(rationale.strip()) < RATIONALE_MIN_CHARS
+        or not looks_french(rationale)
+    ):
+        rationale = fallback.rationale
     return CallAnalysis(
-        summary=mask_insults(summary.strip()),
+        summary=mask_insults(summary),
         sentiment=str(sentiment),
         timeline=fallback.timeline,
-        rationale=mask_insults(str(rationale)),
+        rationale=mask_insults(rationale.strip()),
         source="llm",
     )

@@ -1,12 +1,23 @@
-"""Circuit breaker for the language model: stop calling a failing server for a while."""
+"""Circuit breaker for the language model: stop calling a failing server for a while.
+
+Use :meth:`CircuitBreaker.guard` around a call: every way out of the block settles the breaker
+(success closes it, any exception counts as a failure, cancellation releases a half-open trial),
+so it can never stay half-open with no trial in flight.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 BreakerState = Literal["closed", "open", "half_open"]
+
+
+class CircuitOpenError(Exception):
+    """The breaker refused the call (open, or a half-open trial is already in flight)."""
 
 
 class CircuitBreaker:
@@ -57,3 +68,29 @@ class CircuitBreaker:
         if self._probing or self._failures >= self.threshold:
             self._opened_at = self._clock()
         self._probing = False
+
+    @contextmanager
+    def guard(self, counts: Callable[[Exception], bool] = lambda _: True) -> Iterator[None]:
+        """One call under the breaker; raises :class:`CircuitOpenError` when it may not go out.
+
+        An exception for which ``counts`` is false (say, the server is fine but busy) neither
+        opens nor closes the breaker; it only releases the trial.
+        """
+        if not self.allow():
+            raise CircuitOpenError(f"circuit {self.state}")
+        try:
+            yield
+        except asyncio.CancelledError:
+            self.cancel_trial()
+            raise
+        except Exception as exc:
+            if counts(exc):
+                self.record_failure()
+            else:
+                self.cancel_trial()
+            raise
+        except BaseException:  # KeyboardInterrupt, GeneratorExit: the call never ended
+            self.cancel_trial()
+            raise
+        else:
+            self.record_success()

@@ -1,84 +1,70 @@
 """Language understanding service: keyword fast path first, Ollama when the fast path is unsure.
 
-The Ollama call is bounded by a latency budget (the fast-path answer stands when it runs out),
-protected by a circuit breaker and backed by an LRU cache of normalised utterances.
+The live turn asks the model within a latency budget; when the budget runs out the caller may
+hear a short filler while the model gets a little longer (``filler_ms``), then the fast path stands.
+Every failure of the model, of any kind, falls back to the fast path with a log line and a
+``minibot_nlp_fallbacks_total{lane,reason}`` increment. The post-call analysis has its own lane
+(budget and breaker). Answers are checked (:mod:`services.nlp.validate`) and cached per utterance.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import time
+import contextlib
+import logging
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
-
-import httpx
-import ollama
+from typing import Any
 
 from services.config import Settings
-from services.errors import NlpError
+from services.metrics import NLP_FALLBACKS
 from services.nlp import prompts
 from services.nlp.breaker import CircuitBreaker
+from services.nlp.client import Lane, LlmFailure, OllamaClient
 from services.nlp.keywords import UNKNOWN, FastResult, classify
 from services.nlp.text import normalize
+from services.nlp.validate import SENTIMENTS, IntentAnswer, check_intent
 
-SENTIMENTS = ("negative", "neutral", "positive")
+log = logging.getLogger("minibot.nlp")
 
+LIVE_NUM_PREDICT = 64  # {"intent", "confidence", "sentiment", "when"}: ~30-55 tokens
+ANALYSIS_NUM_PREDICT = 300  # a summary of 600 characters at most and a short rationale
+WHEN_MAX_CHARS = 40
 
-class ChatClient(Protocol):
-    """The part of ``ollama.AsyncClient`` MiniBot uses."""
-
-    async def chat(self, **kwargs: Any) -> Any:  # pragma: no cover - protocol
-        """``POST /api/chat``; returns an object with ``message.content``."""
+OnSlow = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class NluResult:
-    """Intent of one utterance and where it came from (``keywords``, ``llm`` or ``cache``)."""
+    """Intent of one utterance and who decided it: ``fast`` (keywords sure), ``llm`` (the model's
+    checked answer) or ``fallback`` (keywords, because the model failed or was not trusted)."""
 
     intent: str
     confidence: float
     sentiment: str = "neutral"
     entities: Mapping[str, str] = field(default_factory=dict)
-    source: str = "keywords"
+    source: str = "fast"
     latency_ms: float = 0.0
+    reason: str = ""  # why the model's answer was not used (``fallback`` only)
 
 
 def intent_schema(allowed: Sequence[str]) -> dict[str, Any]:
-    """JSON schema constraining the model's answer to the step's intents."""
+    """JSON schema constraining the model's answer to the step's intents (short outputs)."""
     return {
         "type": "object",
         "properties": {
             "intent": {"type": "string", "enum": sorted({*allowed, UNKNOWN})},
             "confidence": {"type": "number", "minimum": 0, "maximum": 1},
             "sentiment": {"type": "string", "enum": list(SENTIMENTS)},
-            "when": {"type": "string"},
+            "when": {"type": "string", "maxLength": WHEN_MAX_CHARS},
         },
         "required": ["intent", "confidence", "sentiment"],
     }
 
 
-def parse_answer(content: str, allowed: Sequence[str]) -> tuple[str, float, str, dict[str, str]]:
-    """Validate the model's JSON answer; raises :class:`NlpError` when malformed."""
-    try:
-        data = json.loads(content)
-    except (TypeError, ValueError) as exc:
-        raise NlpError(f"language model answered malformed JSON: {content[:80]!r}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("intent"), str):
-        raise NlpError(f"language model answer lacks an intent: {content[:80]!r}")
-    intent = data["intent"] if data["intent"] in allowed else UNKNOWN
-    raw_confidence = data.get("confidence", 0.5)
-    confidence = float(raw_confidence) if isinstance(raw_confidence, int | float) else 0.5
-    sentiment = data.get("sentiment") if data.get("sentiment") in SENTIMENTS else "neutral"
-    when = data.get("when")
-    entities = {"when": when} if isinstance(when, str) and when.strip() else {}
-    return intent, max(0.0, min(1.0, confidence)), str(sentiment), entities
-
-
 class NluService:
-    """Intent classification for live calls (one per process; safe to share between calls)."""
+    """Intent classification for live calls and JSON for the analysis (one per process)."""
 
     def __init__(
         self,
@@ -86,20 +72,23 @@ class NluService:
         model: str = "qwen2.5:3b",
         *,
         budget_ms: int = 800,
+        filler_ms: int = 0,
+        analysis_budget_ms: int = 30_000,
         threshold: float = 0.7,
         cache_size: int = 1024,
+        keep_alive: str = "30m",
+        slots: int = 1,
         breaker: CircuitBreaker | None = None,
-        client: ChatClient | None = None,
-        clock: Callable[[], float] = time.perf_counter,
+        analysis_breaker: CircuitBreaker | None = None,
     ) -> None:
-        self.host = host
-        self.model = model
-        self.budget_s = budget_ms / 1000
+        self.client = OllamaClient(host, model, keep_alive=keep_alive, slots=slots)
+        self.live = Lane("live", budget_ms / 1000, LIVE_NUM_PREDICT, breaker or CircuitBreaker())
+        self.analysis = Lane(
+            "analysis", analysis_budget_ms / 1000, ANALYSIS_NUM_PREDICT, analysis_breaker or CircuitBreaker()
+        )
+        self.filler_s = filler_ms / 1000
         self.threshold = threshold
-        self.breaker = breaker or CircuitBreaker()
-        self._client = client
-        self._clock = clock
-        self._cache: OrderedDict[tuple[str, tuple[str, ...]], NluResult] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, tuple[str, ...]], IntentAnswer] = OrderedDict()
         self._cache_size = cache_size
         self.last_error = ""
         self.last_latency_ms = 0.0
@@ -107,16 +96,32 @@ class NluService:
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> NluService:
-        """Service configured from ``ollama_host``, ``ollama_model`` and ``nlp_budget_ms``."""
-        return cls(settings.ollama_host, settings.ollama_model, budget_ms=settings.nlp_budget_ms, **kwargs)
+        """Service configured from the ``ollama_*`` and ``nlp_*`` settings."""
+        return cls(
+            settings.ollama_host,
+            settings.ollama_model,
+            budget_ms=settings.nlp_budget_ms,
+            filler_ms=settings.nlp_filler_ms,
+            analysis_budget_ms=settings.nlp_analysis_budget_ms,
+            keep_alive=settings.ollama_keep_alive,
+            slots=settings.ollama_slots,
+            **kwargs,
+        )
 
     @property
-    def client(self) -> ChatClient:
-        """The Ollama client (created on first use)."""
-        if self._client is None:
-            real = ollama.AsyncClient(host=self.host, timeout=max(self.budget_s * 4, 5.0))
-            self._client = cast(ChatClient, real)
-        return self._client
+    def host(self) -> str:
+        """The Ollama server's base URL."""
+        return self.client.host
+
+    @property
+    def model(self) -> str:
+        """The Ollama model name."""
+        return self.client.model
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The live lane's breaker."""
+        return self.live.breaker
 
     async def classify(
         self,
@@ -124,99 +129,105 @@ class NluService:
         allowed: Sequence[str],
         keywords: Mapping[str, Sequence[str]] | None = None,
         question: str = "",
+        on_slow: OnSlow | None = None,
     ) -> NluResult:
-        """Intent of ``text`` among ``allowed`` (globals always allowed by the fast path)."""
+        """Intent of ``text`` among ``allowed`` (globals always allowed by the fast path).
+
+        Never raises for a model failure. ``on_slow`` (say a filler) is awaited when the model has
+        not answered within the budget; the model then gets ``filler_ms`` more.
+        """
         self.counters["calls"] += 1
         fast = classify(text, keywords, allowed)
         if fast.confidence >= self.threshold or not normalize(text):
             self.counters["fast_path"] += 1
-            return _from_fast(fast)
+            return _from_fast(fast, "fast")
         key = (normalize(text), tuple(sorted(allowed)))
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             self.counters["cache_hits"] += 1
-            return NluResult(cached.intent, cached.confidence, cached.sentiment, cached.entities, "cache")
-        if not self.breaker.allow():
-            return _from_fast(fast)
-        started = self._clock()
+            return NluResult(cached.intent, cached.confidence, cached.sentiment, cached.entities, "llm")
         try:
-            answer = await asyncio.wait_for(self._ask(text, allowed, question), self.budget_s)
-        except TimeoutError:
-            return self._failed(fast, f"no answer within {self.budget_s * 1000:.0f} ms")
-        except asyncio.CancelledError:
-            self.breaker.cancel_trial()
-            raise
-        except NlpError as exc:
-            return self._failed(fast, exc.message)
-        except (ollama.ResponseError, ConnectionError, httpx.HTTPError) as exc:
-            return self._failed(fast, f"{type(exc).__name__}: {exc}")
-        self.last_latency_ms = (self._clock() - started) * 1000
-        self.breaker.record_success()
-        self.counters["llm_ok"] += 1
-        result = NluResult(*answer, source="llm", latency_ms=self.last_latency_ms)
-        self._remember(key, result)
-        return result
-
-    async def _ask(
-        self, text: str, allowed: Sequence[str], question: str
-    ) -> tuple[str, float, str, dict[str, str]]:
-        response = await self.client.chat(
-            model=self.model,
-            messages=[
-                {"role": "system", "content": prompts.CLASSIFY_SYSTEM},
-                {"role": "user", "content": prompts.classify_user(text, allowed, question)},
-            ],
-            format=intent_schema(allowed),
-            options={"temperature": 0},
-            stream=False,
+            answer, latency_ms = await self._ask_live(text, allowed, question, fast, on_slow)
+        except LlmFailure as failure:
+            self.fallback(self.live, failure)
+            return _from_fast(fast, "fallback", failure.reason)
+        self.succeeded(latency_ms)
+        self._remember(key, answer)
+        return NluResult(
+            answer.intent, answer.confidence, answer.sentiment, answer.entities, "llm", latency_ms
         )
-        return parse_answer(response.message.content or "", allowed)
+
+    async def _ask_live(
+        self, text: str, allowed: Sequence[str], question: str, fast: FastResult, on_slow: OnSlow | None
+    ) -> tuple[IntentAnswer, float]:
+        user = prompts.classify_user(text, allowed, question)
+        patience = self.live.budget_s + (self.filler_s if on_slow is not None else 0.0)
+        request = asyncio.ensure_future(
+            self.client.chat(
+                self.live, prompts.CLASSIFY_SYSTEM, user, intent_schema(allowed), timeout_s=patience
+            )
+        )
+        try:
+            done, _ = await asyncio.wait({request}, timeout=self.live.budget_s)
+            if not done and on_slow is not None:
+                try:
+                    await on_slow()
+                except Exception as exc:  # a filler that cannot play only costs the filler
+                    log.warning("filler failed: %s", exc)
+            answer = await request
+        finally:
+            if not request.done():  # our caller was cancelled: do not leave the request behind
+                request.cancel()
+                with contextlib.suppress(asyncio.CancelledError, LlmFailure):
+                    await request
+        return check_intent(answer.data, text, allowed, fast), answer.latency_ms
 
     async def complete_json(self, system: str, user: str, schema: Mapping[str, Any]) -> dict[str, Any]:
-        """One constrained JSON answer (used by post-call analysis); raises :class:`NlpError`."""
-        if not self.breaker.allow():
-            raise NlpError("language model circuit is open")
-        try:
-            response = await self.client.chat(
-                model=self.model,
-                messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-                format=dict(schema),
-                options={"temperature": 0},
-                stream=False,
-            )
-            data = json.loads(response.message.content or "")
-        except (ollama.ResponseError, ConnectionError, httpx.HTTPError, ValueError) as exc:
-            self.breaker.record_failure()
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            raise NlpError(f"language model failed: {self.last_error}") from exc
-        if not isinstance(data, dict):
-            self.breaker.record_failure()
-            raise NlpError("language model answer is not a JSON object")
-        self.breaker.record_success()
-        return data
+        """One constrained JSON answer on the analysis lane; raises :class:`LlmFailure`."""
+        answer = await self.client.chat(self.analysis, system, user, schema, queue=True)
+        self.succeeded(answer.latency_ms)
+        return answer.data
 
-    def _failed(self, fast: FastResult, error: str) -> NluResult:
-        self.breaker.record_failure()
-        self.last_error = error
+    def fallback(self, lane: Lane, failure: LlmFailure) -> None:
+        """Record a model failure: counter, metric, log line with the reason."""
+        NLP_FALLBACKS.labels(lane=lane.name, reason=failure.reason).inc()
         self.counters["llm_failed"] += 1
-        return _from_fast(fast)
+        self.last_error = f"{lane.name}: {failure}"
+        quiet = failure.reason in {"busy", "circuit_open", "model_missing"}
+        (log.debug if quiet else log.warning)("language model fallback (%s lane): %s", lane.name, failure)
 
-    def _remember(self, key: tuple[str, tuple[str, ...]], result: NluResult) -> None:
-        self._cache[key] = result
+    def succeeded(self, latency_ms: float) -> None:
+        """Record a usable model answer (clears ``last_error``)."""
+        self.counters["llm_ok"] += 1
+        self.last_latency_ms = latency_ms
+        self.last_error = ""
+
+    async def warm_up(self) -> None:
+        """Load the model and cache the classification prompt at robot start (failures only log)."""
+        try:
+            await self.client.warm_up(prompts.CLASSIFY_SYSTEM)
+        except LlmFailure as failure:
+            log.warning("language model warm-up failed: %s", failure)
+            return
+        log.info("language model %s loaded on %s (kept %s)", self.model, self.host, self.client.keep_alive)
+
+    def _remember(self, key: tuple[str, tuple[str, ...]], answer: IntentAnswer) -> None:
+        self._cache[key] = answer
         self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
     def health(self) -> dict[str, Any]:
-        """Report for ``/health/nlp``: breaker state, last error and latency, counters."""
-        state = self.breaker.state
+        """Report for ``/health/nlp``: breaker states, last error and latency, counters."""
+        state = self.live.breaker.state
         return {
             "status": {"closed": "ok", "half_open": "degraded", "open": "down"}[state],
             "breaker": state,
+            "analysis_breaker": self.analysis.breaker.state,
             "host": self.host,
             "model": self.model,
-            "budget_ms": round(self.budget_s * 1000),
+            "budget_ms": round(self.live.budget_s * 1000),
             "last_error": self.last_error,
             "last_latency_ms": round(self.last_latency_ms, 1),
             "cache_size": len(self._cache),
@@ -224,5 +235,5 @@ class NluService:
         }
 
 
-def _from_fast(fast: FastResult) -> NluResult:
-    return NluResult(fast.intent, fast.confidence, fast.sentiment, {}, "keywords")
+def _from_fast(fast: FastResult, source: str, reason: str = "") -> NluResult:
+    return NluResult(fast.intent, fast.confidence, fast.sentiment, {}, source, reason=reason)

@@ -1,13 +1,32 @@
-"""A faithful aiohttp fake of the Ollama HTTP API subset MiniBot uses, scripted per test.
+"""An aiohttp fake of the Ollama HTTP API MiniBot uses, scripted per test, as unkind as Ollama.
 
-``POST /api/chat`` (non-streaming) answers like Ollama::
+``POST /api/chat`` follows Ollama's wire format (checked against a real model behind
+``../shared/tools/ollama-standin``):
 
-    {"model", "created_at", "message": {"role": "assistant", "content": "<json string>"},
-     "done": true, "done_reason": "stop", "total_duration", "load_duration", "prompt_eval_count",
-     "prompt_eval_duration", "eval_count", "eval_duration"}
+- ``stream`` defaults to true: NDJSON chunks (``application/x-ndjson``), the last one ``done: true``
+  with the timings; ``"stream": false`` gets one JSON object::
 
-``GET /api/tags`` and ``GET /api/version`` answer with the configured model and a version.
-Each chat request consumes the next scripted :class:`Reply` (the last one repeats).
+    {"model", "created_at", "message": {"role": "assistant", "content": "<json string>"}, "done": true,
+     "done_reason": "stop" | "length", "total_duration", "load_duration", "prompt_eval_count",
+     "prompt_eval_duration", "eval_count", "eval_duration"}   (durations in nanoseconds)
+
+- ``model`` must be the served one (``x`` means ``x:latest``), else 404
+  ``{"error": "model \\"x\\" not found, try pulling it first"}``; ``format`` must be ``"json"`` or a
+  JSON schema object, else 400; ``options.num_predict`` cuts the answer (``done_reason: "length"``);
+  ``think`` is refused with 400 by a model that cannot think when ``think_supported`` is false
+  (Ollama before 0.12.5 did so even for ``"think": false``).
+- ``keep_alive``: the model loads on the first request (``load_delay_s``, reported as
+  ``load_duration``) and stays loaded for ``keep_alive`` (default 5 minutes, on the fake's ``clock``);
+  an empty ``messages`` list loads it (``done_reason: "load"``), or unloads it with ``keep_alive: 0``.
+- One model slot: requests are answered one at a time, in arrival order (``OLLAMA_NUM_PARALLEL=1``);
+  each answer takes ``Reply.delay_s`` of generation.
+- Error bodies per status as Ollama words them (500 runner stopped, 503 busy, 404, 400).
+
+Each chat request consumes the next scripted :class:`Reply` (the last one repeats). A reply's
+``kind`` makes it misbehave like a broken proxy or server: ``ndjson`` (streams although
+``"stream": false``), ``html`` (a 200 HTML page), ``no_message`` (200 without ``message``),
+``drop`` (closes the connection), ``hang`` (never answers until the server stops).
+``GET /api/tags`` and ``GET /api/version`` answer with the model and a version.
 """
 
 from __future__ import annotations
@@ -15,7 +34,8 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,25 +43,65 @@ from typing import Any
 
 from aiohttp import web
 
+REPLY_KINDS = ("json", "ndjson", "html", "no_message", "drop", "hang")
+ERRORS = {
+    500: "model runner has unexpectedly stopped, this may be due to resource limitations or an internal "
+    "error, check ollama server logs for details",
+    503: "server busy, please try again.  maximum pending requests exceeded",
+}
+DEFAULT_KEEP_ALIVE_S = 300.0
+
 
 @dataclass
 class Reply:
-    """One scripted answer: JSON ``content`` (dict or raw string), an HTTP error, or a hang."""
+    """One scripted answer: JSON ``content`` (dict or raw string), an HTTP error, or a bad reply ``kind``."""
 
     content: dict[str, Any] | str = field(default_factory=dict)
     status: int = 200
-    hang: bool = False  # never answer until the server stops (to exercise the latency budget)
+    hang: bool = False  # never answer until the server stops (same as kind="hang")
+    kind: str = "json"
+    delay_s: float = 0.0  # generation time (the slot is held meanwhile)
+
+    def __post_init__(self) -> None:
+        if self.kind not in REPLY_KINDS:
+            raise ValueError(f"unknown reply kind {self.kind!r}: one of {', '.join(REPLY_KINDS)}")
+
+
+def full_name(name: str) -> str:
+    """Ollama's model name with its implicit ``:latest`` tag."""
+    return name if ":" in name else f"{name}:latest"
+
+
+def parse_keep_alive(value: Any) -> float:
+    """Seconds from Ollama's ``keep_alive`` (a number of seconds or ``"5m"``, ``"30s"``, ``"1h"``)."""
+    if value is None:
+        return DEFAULT_KEEP_ALIVE_S
+    if isinstance(value, int | float):
+        return float("inf") if value < 0 else float(value)
+    text = str(value).strip()
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    for suffix in ("ms", "s", "m", "h"):
+        if text.endswith(suffix):
+            number = float(text[: -len(suffix)])
+            return float("inf") if number < 0 else number * units[suffix]
+    raise ValueError(f'time: missing unit in duration "{text}"')
 
 
 @dataclass
 class FakeOllama:
-    """The fake server; ``requests`` records every chat body received."""
+    """The fake server; ``requests`` records every chat body received, ``loads`` every model load."""
 
     model: str = "qwen2.5:3b"
     script: list[Reply] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    load_delay_s: float = 0.0
+    think_supported: bool = True
+    clock: Callable[[], float] = time.monotonic
+    loads: int = 0
     _release: asyncio.Event = field(default_factory=asyncio.Event)
+    _slot: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _expires_at: float | None = None  # None: not loaded
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -50,30 +110,123 @@ class FakeOllama:
         app.router.add_get("/api/version", self._version)
         return app
 
-    async def _chat(self, request: web.Request) -> web.Response:
-        body = await request.json()
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory now."""
+        return self._expires_at is not None and self.clock() < self._expires_at
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter_ns()
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            return _error(400, str(exc))
+        if not isinstance(body, dict):
+            return _error(400, "invalid request body")
         self.requests.append(body)
+        name = str(body.get("model") or "")
+        if not name:
+            return _error(400, "model is required")
+        if full_name(name) != full_name(self.model):
+            return _error(404, f"model {json.dumps(name)} not found, try pulling it first")
+        if body.get("think") is not None and not self.think_supported:
+            return _error(400, f"{json.dumps(name)} does not support thinking")
+        fmt = body.get("format")
+        if fmt not in (None, "", "json") and not isinstance(fmt, dict):
+            return _error(400, f"invalid format: {json.dumps(fmt)}")
+        try:
+            keep_alive = parse_keep_alive(body.get("keep_alive"))
+            num_predict = int((body.get("options") or {}).get("num_predict", -1))
+        except (TypeError, ValueError) as exc:
+            return _error(400, str(exc))
+        if not body.get("messages"):
+            return await self._load_or_unload(name, body, keep_alive)
         reply = self.script[min(len(self.requests), len(self.script)) - 1] if self.script else Reply()
-        if reply.hang:
-            await self._release.wait()
+        async with self._slot:  # one model slot: later requests wait their turn
+            load_ns = await self._load()
+            if reply.hang or reply.kind == "hang":
+                await self._release.wait()
+            if reply.delay_s:
+                await asyncio.sleep(reply.delay_s)
+            self._expires_at = self.clock() + keep_alive
         if reply.status != 200:
-            return web.json_response({"error": "model runner has unexpectedly stopped"}, status=reply.status)
+            return _error(reply.status, ERRORS.get(reply.status, f"HTTP {reply.status}"))
+        if reply.kind == "drop":
+            if request.transport is not None:
+                request.transport.close()
+            raise asyncio.CancelledError
+        if reply.kind == "html":
+            return web.Response(text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
         content = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+        done_reason = "stop"
+        if 0 <= num_predict < _tokens(content):
+            content, done_reason = content[: num_predict * 4], "length"
+        final = self._final(name, content, done_reason, started, load_ns, body)
+        if reply.kind == "no_message":
+            final.pop("message")
+        if body.get("stream", True) is False and reply.kind != "ndjson":
+            return web.json_response(final, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+        return await self._stream(request, name, content, final)
+
+    async def _load(self) -> int:
+        if self.loaded:
+            return 0
+        started = time.perf_counter_ns()
+        if self.load_delay_s:
+            await asyncio.sleep(self.load_delay_s)
+        self.loads += 1
+        return time.perf_counter_ns() - started
+
+    async def _load_or_unload(self, name: str, body: dict[str, Any], keep_alive: float) -> web.Response:
+        if keep_alive == 0:
+            self._expires_at, reason = None, "unload"
+        else:
+            async with self._slot:
+                await self._load()
+                self._expires_at, reason = self.clock() + keep_alive, "load"
         return web.json_response(
             {
-                "model": body.get("model", self.model),
-                "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                "message": {"role": "assistant", "content": content},
+                "model": name,
+                "created_at": _now(),
+                "message": {"role": "assistant", "content": ""},
                 "done": True,
-                "done_reason": "stop",
-                "total_duration": 412_000_000,
-                "load_duration": 12_000_000,
-                "prompt_eval_count": 96,
-                "prompt_eval_duration": 150_000_000,
-                "eval_count": 24,
-                "eval_duration": 240_000_000,
+                "done_reason": reason,
             }
         )
+
+    def _final(
+        self, name: str, content: str, done_reason: str, started: int, load_ns: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        prompt = sum(_tokens(str(m.get("content", ""))) for m in body.get("messages", []))
+        output = _tokens(content)
+        return {
+            "model": name,
+            "created_at": _now(),
+            "message": {"role": "assistant", "content": content},
+            "done": True,
+            "done_reason": done_reason,
+            "total_duration": time.perf_counter_ns() - started,
+            "load_duration": load_ns,
+            "prompt_eval_count": prompt,
+            "prompt_eval_duration": prompt * 2_000_000,  # ~500 tokens/s, as a small model on 2 cores
+            "eval_count": output,
+            "eval_duration": output * 30_000_000,  # ~33 tokens/s under a schema
+        }
+
+    async def _stream(
+        self, request: web.Request, name: str, content: str, final: dict[str, Any]
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(status=200, headers={"Content-Type": "application/x-ndjson"})
+        await response.prepare(request)
+        for piece in [content[i : i + 4] for i in range(0, len(content), 4)]:
+            chunk = {"model": name, "created_at": _now(), "message": {"role": "assistant", "content": piece}}
+            await response.write((json.dumps({**chunk, "done": False}, ensure_ascii=False) + "\n").encode())
+        last = {**final}
+        if "message" in last:
+            last["message"] = {"role": "assistant", "content": ""}
+        await response.write((json.dumps(last, ensure_ascii=False) + "\n").encode())
+        await response.write_eof()
+        return response
 
     async def _tags(self, _: web.Request) -> web.Response:
         return web.json_response(
@@ -81,13 +234,26 @@ class FakeOllama:
         )
 
     async def _version(self, _: web.Request) -> web.Response:
-        return web.json_response({"version": "0.6.5"})
+        return web.json_response({"version": "0.12.6"})
+
+
+def _tokens(text: str) -> int:
+    """A token count close to a BPE tokenizer's on French JSON (about four characters a token)."""
+    return max(1, (len(text) + 3) // 4) if text else 0
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
 
 
 @asynccontextmanager
 async def running(fake: FakeOllama) -> AsyncIterator[FakeOllama]:
     """Serve ``fake`` on a free local port; ``fake.url`` is its base URL."""
-    runner = web.AppRunner(fake.app())
+    runner = web.AppRunner(fake.app(), handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -115,6 +115,20 @@ def test_callback_without_time_asks_when_then_keeps_raw_text(engine: Engine) -> 
     assert _finish(actions).status == "callback"
 
 
+def test_callback_time_comes_from_the_callers_words_not_the_models(engine: Engine) -> None:
+    # the model turned "vers dix-huit heures" into "20h30": the bot must promise 18:00
+    said = "rappelez-moi demain vers dix-huit heures"
+    _, actions = _run(engine, Intent("callback", text=said, entities={"when": "demain 20h30"}))
+    assert actions[0] == ScheduleCallback(datetime(2026, 11, 24, 18, 0, tzinfo=NOW.tzinfo), said)
+
+
+def test_an_invented_callback_time_is_ignored(engine: Engine) -> None:
+    state, actions = _run(
+        engine, Intent("callback", text="pas maintenant", entities={"when": "2026-12-03T20:30"})
+    )
+    assert state.awaiting_callback and "quel moment" in actions[0].text  # type: ignore[union-attr]
+
+
 def test_who_are_you_explains_and_repeats_without_using_a_retry(engine: Engine) -> None:
     state, _ = _run(engine, Intent("yes"))
     for _ in range(3):

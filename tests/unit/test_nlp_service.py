@@ -1,11 +1,15 @@
-"""NluService against the fake Ollama server: constrained format, budget, malformed JSON, breaker, cache."""
+"""NluService against the fake Ollama server: the request on the wire, every bad reply falls back,
+answers are checked before use, budgets, lanes, the missing model, warm-up, cache."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import pytest
 
+from services.metrics import NLP_FALLBACKS
 from services.nlp.breaker import CircuitBreaker
 from services.nlp.llm import NluService
 from tests.fakes.ollama_server import FakeOllama, Reply, closed_port_url, running
@@ -14,6 +18,7 @@ pytestmark = pytest.mark.unit
 
 ALLOWED = ("yes", "no", "callback", "do_not_call")
 UNSURE = "ça dépend de ce que vous proposez"  # the fast path says unknown
+YES = {"intent": "yes", "confidence": 0.8, "sentiment": "positive"}
 
 
 def _state(breaker: CircuitBreaker) -> str:
@@ -24,96 +29,234 @@ def _service(url: str, **kwargs: Any) -> NluService:
     return NluService(url, "qwen2.5:3b", budget_ms=kwargs.pop("budget_ms", 2000), **kwargs)
 
 
-async def test_unsure_utterance_goes_to_the_model_with_a_constrained_format() -> None:
-    fake = FakeOllama(script=[Reply({"intent": "yes", "confidence": 0.8, "sentiment": "positive"})])
+def _fallbacks(lane: str, reason: str) -> float:
+    value = NLP_FALLBACKS.labels(lane=lane, reason=reason)._value.get()
+    return float(value)
+
+
+async def test_unsure_utterance_goes_to_the_model_with_a_short_constrained_request() -> None:
+    fake = FakeOllama(script=[Reply(YES)])
     async with running(fake):
         result = await _service(fake.url).classify(UNSURE, ALLOWED, question="Avez-vous une minute ?")
     assert (result.intent, result.source, result.sentiment) == ("yes", "llm", "positive")
-    body = fake.requests[0]
-    assert body["model"] == "qwen2.5:3b" and body["stream"] is False
-    assert body["options"]["temperature"] == 0
-    assert set(body["format"]["properties"]["intent"]["enum"]) == {*ALLOWED, "unknown"}
-    assert body["format"]["required"] == ["intent", "confidence", "sentiment"]
-    assert UNSURE in body["messages"][-1]["content"]
+    [body] = fake.requests
+    assert body["stream"] is False and body["think"] is False and body["keep_alive"] == "30m"
+    assert body["options"] == {"temperature": 0, "num_predict": 64}
+    assert body["format"]["properties"]["intent"]["enum"] == sorted({*ALLOWED, "unknown"})
+    assert body["format"]["properties"]["when"]["maxLength"] == 40
+    assert "Avez-vous une minute ?" in body["messages"][1]["content"]
 
 
-async def test_confident_fast_path_does_not_call_the_model() -> None:
+async def test_confident_keywords_never_reach_the_model() -> None:
     fake = FakeOllama()
     async with running(fake):
         result = await _service(fake.url).classify("oui bien sûr", ALLOWED)
-    assert (result.intent, result.source) == ("yes", "keywords")
-    assert fake.requests == []
+    assert (result.intent, result.source) == ("yes", "fast") and fake.requests == []
 
 
-async def test_callback_time_entity_is_extracted() -> None:
-    fake = FakeOllama(
-        script=[
-            Reply(
-                {
-                    "intent": "callback",
-                    "confidence": 0.9,
-                    "sentiment": "neutral",
-                    "when": "jeudi en fin de matinée",
-                }
-            )
-        ]
-    )
-    async with running(fake):
-        result = await _service(fake.url).classify("voyez ça avec moi en fin de matinée", ALLOWED)
-    assert result.intent == "callback" and result.entities == {"when": "jeudi en fin de matinée"}
+# Every way the model's reply can be unusable; the fast path answers ("unknown" for UNSURE).
+BAD_REPLIES = {
+    "ndjson": (Reply(YES, kind="ndjson"), "bad_reply"),
+    "html": (Reply(kind="html"), "bad_reply"),
+    "no_message": (Reply(YES, kind="no_message"), "bad_reply"),
+    "drop": (Reply(kind="drop"), "connection"),
+    "http_500": (Reply(status=500), "http_500"),
+    "http_503": (Reply(status=503), "http_503"),
+    "malformed": (Reply('{"intent": "yes", "confid'), "bad_json"),
+    "prose": (Reply("Bien sûr ! La personne semble d'accord."), "bad_json"),
+    "not_an_object": (Reply('["yes"]'), "bad_json"),
+    "looping": (Reply({**YES, "when": "demain " * 60}), "truncated"),
+    "out_of_bounds": (Reply({**YES, "confidence": 1_000_000_000_000_000}), "invalid_answer"),
+    "intent_not_allowed": (Reply({**YES, "intent": "transfer"}), "invalid_answer"),
+    "unsure_model": (Reply({**YES, "intent": "unknown"}), "unsure"),
+    "low_confidence": (Reply({**YES, "intent": "no", "confidence": 0.0}), "low_confidence"),
+}
 
 
-async def test_intent_outside_the_step_becomes_unknown() -> None:
-    fake = FakeOllama(script=[Reply({"intent": "who_are_you", "confidence": 0.9, "sentiment": "neutral"})])
-    async with running(fake):
-        result = await _service(fake.url).classify(UNSURE, ALLOWED)
-    assert result.intent == "unknown"
+@pytest.mark.parametrize("kind", BAD_REPLIES)
+async def test_a_bad_reply_falls_back_to_the_fast_path_with_its_reason(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    reply, reason = BAD_REPLIES[kind]
+    before = _fallbacks("live", reason)
+    async with running(FakeOllama(script=[reply])) as fake:
+        service = _service(fake.url)
+        with caplog.at_level(logging.WARNING, "minibot.nlp"):
+            result = await service.classify(UNSURE, ALLOWED)
+    assert (result.intent, result.source, result.reason) == ("unknown", "fallback", reason)
+    assert _fallbacks("live", reason) == before + 1
+    assert service.health()["last_error"].startswith(f"live: {reason}")
+    assert any(reason in record.getMessage() for record in caplog.records)
 
 
-async def test_budget_exceeded_keeps_the_fast_path_answer() -> None:
+async def test_slow_model_runs_out_of_the_budget() -> None:
     fake = FakeOllama(script=[Reply(hang=True)])
     async with running(fake):
-        service = _service(fake.url, budget_ms=50)
+        service = _service(fake.url, budget_ms=150)
         result = await service.classify("pourquoi pas", ALLOWED)
-    assert (result.intent, result.source) == ("yes", "keywords")
-    assert "50 ms" in service.health()["last_error"]
+    assert (result.intent, result.source, result.reason) == ("yes", "fallback", "timeout")
 
 
-async def test_malformed_json_is_handled() -> None:
-    fake = FakeOllama(script=[Reply("{intent: yes")])
+async def test_the_model_may_not_override_a_keyword_candidate_without_support() -> None:
+    # "bah pourquoi pas" is a weak yes; the model said "callback" (sure) with an invented time
+    fake = FakeOllama(script=[Reply({"intent": "callback", "confidence": 1.0, "sentiment": "neutral"})])
+    async with running(fake):
+        result = await _service(fake.url).classify("bah pourquoi pas", ALLOWED)
+    assert (result.intent, result.source, result.reason) == ("yes", "fallback", "invalid_answer")
+
+
+async def test_a_callback_time_is_kept_only_when_it_is_the_callers_own_words() -> None:
+    said = {"intent": "callback", "confidence": 0.9, "sentiment": "neutral", "when": "en fin de matinée"}
+    invented = {**said, "when": "2026-12-03T20:30:00"}
+    fake = FakeOllama(script=[Reply(said), Reply(invented)])
     async with running(fake):
         service = _service(fake.url)
-        result = await service.classify(UNSURE, ALLOWED)
-    assert (result.intent, result.source) == ("unknown", "keywords")
-    assert "malformed JSON" in service.health()["last_error"]
-
-
-async def test_http_500_falls_back() -> None:
-    fake = FakeOllama(script=[Reply(status=500)])
-    async with running(fake):
-        service = _service(fake.url)
-        result = await service.classify(UNSURE, ALLOWED)
-    assert result.source == "keywords" and service.counters["llm_failed"] == 1
-
-
-async def test_server_down_opens_the_breaker_then_half_opens_after_cooldown() -> None:
-    now = [0.0]
-    service = _service(
-        closed_port_url(), breaker=CircuitBreaker(threshold=2, cooldown_s=30, clock=lambda: now[0])
+        kept = await service.classify("voyez ça avec moi en fin de matinée", ALLOWED)
+        invented_time = await service.classify("voyez ça avec moi en fin de journée", ALLOWED)
+    assert (kept.intent, kept.source, kept.entities) == ("callback", "llm", {"when": "en fin de matinée"})
+    # the invented time is dropped, and nothing else in the caller's words asks for a callback
+    assert (invented_time.source, invented_time.reason, invented_time.entities) == (
+        "fallback",
+        "invalid_answer",
+        {},
     )
-    for phrase in ("ça dépend", "on verra bien", "c'est compliqué"):
-        assert (await service.classify(phrase, ALLOWED)).source == "keywords"
-    health = service.health()
-    assert (health["breaker"], health["status"], health["llm_failed"]) == ("open", "down", 2)
-    assert "ConnectionError" in health["last_error"]
-    now[0] = 31.0
-    assert _state(service.breaker) == "half_open"
-    fake = FakeOllama(script=[Reply({"intent": "no", "confidence": 0.7, "sentiment": "neutral"})])
+
+
+async def test_model_not_found_is_reported_once_with_the_fix_and_not_retried(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake = FakeOllama(model="llama3.2:1b")
     async with running(fake):
-        service.host = fake.url
-        service._client = None  # reconnect to the server that came back
+        service = _service(fake.url)
+        with caplog.at_level(logging.DEBUG, "minibot.nlp"):
+            first = await service.classify(UNSURE, ALLOWED)
+            second = await service.classify("on verra bien", ALLOWED)
+    assert (first.reason, second.reason) == ("model_missing", "model_missing")
+    assert len(fake.requests) == 1  # not asked again like a transient error
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "run `ollama pull qwen2.5:3b`" in errors[0].getMessage()
+    assert _state(service.breaker) == "closed"  # a missing model is not a flaky server
+
+
+async def test_ollama_refusing_think_is_asked_again_without_it() -> None:
+    fake = FakeOllama(script=[Reply(YES)], think_supported=False)
+    async with running(fake):
+        service = _service(fake.url)
+        first = await service.classify(UNSURE, ALLOWED)
+        await service.classify("on verra bien", ALLOWED)
+    assert first.source == "llm"
+    assert ["think" in body for body in fake.requests] == [True, False, False]
+
+
+async def test_success_clears_the_last_error() -> None:
+    fake = FakeOllama(script=[Reply(status=500), Reply(YES)])
+    async with running(fake):
+        service = _service(fake.url)
+        await service.classify(UNSURE, ALLOWED)
+        assert service.health()["last_error"]
+        assert (await service.classify("on verra bien", ALLOWED)).source == "llm"
+    assert service.health()["last_error"] == ""
+
+
+async def test_server_down_opens_the_live_breaker_then_half_opens_after_cooldown() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(threshold=2, cooldown_s=30, clock=lambda: now[0])
+    async with running(FakeOllama(script=[Reply(status=500), Reply(status=500), Reply(YES)])) as fake:
+        service = _service(fake.url, breaker=breaker)
+        reasons = [(await service.classify(p, ALLOWED)).reason for p in ("ça dépend", "on verra", "bof")]
+        assert reasons == ["http_500", "http_500", "circuit_open"] and len(fake.requests) == 2
+        assert (service.health()["breaker"], service.health()["status"]) == ("open", "down")
+        now[0] = 31.0
+        assert _state(service.breaker) == "half_open"
         assert (await service.classify("bof bof", ALLOWED)).source == "llm"
     assert _state(service.breaker) == "closed"
+
+
+async def test_analysis_failures_do_not_open_the_live_breaker() -> None:
+    async with running(FakeOllama(script=[Reply(status=500)] * 3 + [Reply(YES)])) as fake:
+        service = _service(fake.url)
+        for _ in range(3):
+            with pytest.raises(Exception, match="http_500"):
+                await service.complete_json("s", "u", {"type": "object"})
+        assert (_state(service.analysis.breaker), _state(service.breaker)) == ("open", "closed")
+        assert (await service.classify(UNSURE, ALLOWED)).source == "llm"
+
+
+async def test_a_live_turn_does_not_queue_behind_a_busy_slot() -> None:
+    fake = FakeOllama(script=[Reply({"summary": "x"}, delay_s=0.5), Reply(YES)])
+    async with running(fake):
+        service = _service(fake.url)
+        analysis = asyncio.create_task(service.complete_json("s", "u", {"type": "object"}))
+        while not fake.requests:
+            await asyncio.sleep(0.01)
+        result = await service.classify(UNSURE, ALLOWED)
+        assert await analysis == {"summary": "x"}
+    assert (result.source, result.reason) == ("fallback", "busy") and len(fake.requests) == 1
+
+
+async def test_the_filler_plays_while_a_slow_model_answers() -> None:
+    fillers: list[str] = []
+
+    async def filler() -> None:
+        fillers.append("Je vois…")
+
+    fake = FakeOllama(script=[Reply(YES, delay_s=0.4)])
+    async with running(fake):
+        service = _service(fake.url, budget_ms=100, filler_ms=2000)
+        result = await service.classify(UNSURE, ALLOWED, on_slow=filler)
+        fast = await service.classify("oui bien sûr", ALLOWED, on_slow=filler)
+    assert (result.intent, result.source) == ("yes", "llm") and fast.source == "fast"
+    assert fillers == ["Je vois…"]
+
+
+async def test_without_a_filler_the_turn_waits_only_its_budget() -> None:
+    fake = FakeOllama(script=[Reply(YES, delay_s=0.4)])
+    async with running(fake):
+        service = _service(fake.url, budget_ms=100, filler_ms=2000)
+        result = await service.classify(UNSURE, ALLOWED)
+    assert (result.source, result.reason) == ("fallback", "timeout")
+
+
+async def test_a_hung_up_call_cancels_its_request_and_releases_the_trial() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(threshold=1, cooldown_s=5, clock=lambda: now[0])
+    breaker.record_failure()
+    now[0] = 5.0
+    fake = FakeOllama(script=[Reply(hang=True), Reply(YES)])
+    async with running(fake):
+        service = _service(fake.url, breaker=breaker)
+        turn = asyncio.create_task(service.classify(UNSURE, ALLOWED))
+        while not fake.requests:
+            await asyncio.sleep(0.01)
+        turn.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await turn
+        assert _state(breaker) == "half_open"
+        assert (await service.classify("on verra bien", ALLOWED)).source == "llm"  # a new trial went out
+    assert _state(breaker) == "closed"
+
+
+async def test_unreachable_server_falls_back() -> None:
+    service = _service(closed_port_url(), budget_ms=300)
+    result = await service.classify(UNSURE, ALLOWED)
+    assert (result.source, result.reason) == ("fallback", "connection")
+
+
+async def test_warm_up_loads_the_model_and_keeps_it() -> None:
+    fake = FakeOllama(load_delay_s=0.05)
+    async with running(fake):
+        service = _service(fake.url)
+        await service.warm_up()
+        assert fake.loaded and fake.loads == 1
+        assert fake.requests[0]["keep_alive"] == "30m"
+        assert fake.requests[0]["messages"][0]["content"].startswith("Tu analyses")
+
+
+async def test_warm_up_failure_only_logs(caplog: pytest.LogCaptureFixture) -> None:
+    service = _service(closed_port_url())
+    with caplog.at_level(logging.WARNING, "minibot.nlp"):
+        await service.warm_up()
+    assert "warm-up failed" in caplog.text
 
 
 async def test_cache_hit_skips_the_model() -> None:
@@ -122,46 +265,5 @@ async def test_cache_hit_skips_the_model() -> None:
         service = _service(fake.url)
         first = await service.classify("Ça dépend, euh...", ALLOWED)
         second = await service.classify("ca depend", ALLOWED)
-    assert (first.source, second.source, second.intent) == ("llm", "cache", "no")
+    assert (first.source, second.source, second.intent) == ("llm", "llm", "no")
     assert len(fake.requests) == 1 and service.health()["cache_hits"] == 1
-
-
-def test_breaker_state_machine() -> None:
-    now = [0.0]
-    breaker = CircuitBreaker(threshold=3, cooldown_s=10, clock=lambda: now[0])
-    for _ in range(3):
-        assert breaker.allow()
-        breaker.record_failure()
-    assert _state(breaker) == "open" and not breaker.allow()
-    now[0] = 10.0
-    assert breaker.allow() and not breaker.allow()  # one trial only
-    breaker.record_failure()
-    assert _state(breaker) == "open"
-    now[0] = 20.0
-    assert breaker.allow()
-    breaker.record_success()
-    assert _state(breaker) == "closed" and breaker.allow()
-
-
-def test_cancelled_trial_lets_a_later_trial_through() -> None:
-    now = [0.0]
-    breaker = CircuitBreaker(threshold=1, cooldown_s=5, clock=lambda: now[0])
-    breaker.record_failure()
-    now[0] = 5.0
-    assert breaker.allow() and not breaker.allow()
-    breaker.cancel_trial()
-    assert breaker.allow()
-
-
-async def test_fake_serves_tags_and_version() -> None:
-    import ollama
-
-    fake = FakeOllama()
-    async with running(fake):
-        client = ollama.AsyncClient(host=fake.url)
-        listed = await client.list()
-        assert [m.model for m in listed.models] == ["qwen2.5:3b"]
-        response = await client.chat(
-            model="qwen2.5:3b", messages=[{"role": "user", "content": "x"}], stream=False
-        )
-    assert response.done and response.done_reason == "stop" and response.message.role == "assistant"
