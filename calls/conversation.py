@@ -285,7 +285,18 @@ class _Dialogue:
             await self._log_caller(state, turn, None)
             return eng.NoMatch()
         context = self.engine.nlu_context(state)
-        nlu = await self.deps.nlu.classify(turn.text, context.allowed, context.keywords, context.question)
+        filler = self.engine.scenario.strings.get("filler", "").strip()
+        said_filler = False
+
+        async def say_filler() -> None:  # the model is slow: let the caller hear we are listening
+            nonlocal said_filler
+            said_filler = True
+            self.pending_latency_from = turn.decided_at
+            await self._speak(filler, None, state.step, 0)
+
+        nlu = await self.deps.nlu.classify(
+            turn.text, context.allowed, context.keywords, context.question, say_filler if filler else None
+        )
         intent = eng.Intent(
             name=nlu.intent,
             confidence=nlu.confidence,
@@ -294,8 +305,9 @@ class _Dialogue:
             sentiment=nlu.sentiment,
             now=self._local_now(),
         )
-        await self._log_caller(state, turn, intent)
-        self.pending_latency_from = turn.decided_at
+        await self._log_caller(state, turn, intent, nlu.source)
+        if not said_filler:
+            self.pending_latency_from = turn.decided_at
         return intent
 
     # ------------------------------------------------------------------ actions
@@ -490,7 +502,9 @@ class _Dialogue:
 
     # ------------------------------------------------------------------ records
 
-    async def _log_caller(self, state: eng.CallState, turn: _CallerTurn, intent: eng.Intent | None) -> None:
+    async def _log_caller(
+        self, state: eng.CallState, turn: _CallerTurn, intent: eng.Intent | None, source: str | None = None
+    ) -> None:
         self.seq += 1
         await self.deps.store.add_turn(
             TurnRecord(
@@ -505,6 +519,7 @@ class _Dialogue:
                 start_ms=turn.start_ms,
                 end_ms=turn.end_ms,
                 asr_latency_ms=turn.asr_latency_ms,
+                nlu_source=source,
             )
         )
         self.transcript.append(
@@ -554,6 +569,7 @@ class _Dialogue:
                         "sentiment": analysis.sentiment,
                         "sentiment_timeline": [list(point) for point in analysis.timeline],
                         "rationale": analysis.rationale,
+                        "summary_source": analysis.source,
                     }
                 )
             )

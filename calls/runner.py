@@ -178,6 +178,8 @@ async def run_robot(
         if isinstance(conversation, ScenarioConversationFactory):
             warm = asyncio.create_task(conversation.warm_up_asr(settings.asr_warm_recognizers))
             stack.callback(warm.cancel)
+            warm_llm = asyncio.create_task(nlu.warm_up())  # load the model, cache the prompt
+            stack.callback(warm_llm.cancel)
         if install_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):

@@ -36,6 +36,7 @@ class TurnRecord:
     response_latency_ms: int | None = None
     barge_in: bool = False
     interrupted_at_ms: int | None = None
+    nlu_source: str | None = None  # caller turns: "fast", "llm" or "fallback"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class LeadRecord:
     sentiment_timeline: list[Any] = field(default_factory=list)
     rationale: str = ""
     callback_at: datetime | None = None
+    summary_source: str | None = None  # "llm", "fallback" or "heuristic"
 
 
 class CallStore:

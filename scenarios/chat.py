@@ -44,7 +44,7 @@ class Understood:
     confidence: float
     sentiment: str = "neutral"
     entities: Mapping[str, str] | None = None
-    source: str = "keywords"
+    source: str = "fast"  # "fast" (keywords), "llm" or "fallback" (the model failed or was not trusted)
 
 
 Classifier = Callable[[str, NluContext], Understood]
@@ -102,6 +102,7 @@ def run_chat(
     while not state.finished:
         line = read()
         event: Event
+        decided_by = ""  # who understood the line, when not the keywords alone
         if line is None:
             event = Hangup()
         elif line.strip() in COMMANDS:
@@ -110,6 +111,7 @@ def run_chat(
             event = Silence()
         else:
             understood = classifier(line, engine.nlu_context(state))
+            decided_by = "" if understood.source == "fast" else f" · {understood.source}"
             event = Intent(
                 understood.intent,
                 understood.confidence,
@@ -121,6 +123,7 @@ def run_chat(
         before = state.step
         state, actions = engine.step(state, event)
         label = f"{event.name} {event.confidence:.2f}" if isinstance(event, Intent) else type(event).__name__
+        label += decided_by
         write(f"   [{label}] {before} → {state.step}")
         for action in actions:
             write(describe(action))

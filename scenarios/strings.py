@@ -8,6 +8,7 @@ DEFAULT_STRINGS = MappingProxyType(
     {
         "reprompt_no_match": "Excusez-moi, je n'ai pas bien compris.",
         "reprompt_silence": "Allô ? Vous m'entendez ?",
+        "filler": "Je vois…",  # said while the language model thinks (empty: never)
         "identity": "Je suis l'assistant vocal de {company}. Je vous appelle au sujet de {topic}.",
         "dnc": "Je comprends tout à fait. Votre numéro ne sera plus appelé. Je vous prie de nous excuser "
         "pour le dérangement. Au revoir.",

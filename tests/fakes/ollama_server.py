@@ -101,6 +101,7 @@ class FakeOllama:
     loads: int = 0
     _release: asyncio.Event = field(default_factory=asyncio.Event)
     _slot: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
     _expires_at: float | None = None  # None: not loaded
 
     def app(self) -> web.Application:
@@ -124,6 +125,8 @@ class FakeOllama:
         if not isinstance(body, dict):
             return _error(400, "invalid request body")
         self.requests.append(body)
+        async with self._arrived:
+            self._arrived.notify_all()
         name = str(body.get("model") or "")
         if not name:
             return _error(400, "model is required")
@@ -161,12 +164,19 @@ class FakeOllama:
         done_reason = "stop"
         if 0 <= num_predict < _tokens(content):
             content, done_reason = content[: num_predict * 4], "length"
-        final = self._final(name, content, done_reason, started, load_ns, body)
+        final = self._final(
+            name, content, done_reason=done_reason, started=started, load_ns=load_ns, body=body
+        )
         if reply.kind == "no_message":
             final.pop("message")
         if body.get("stream", True) is False and reply.kind != "ndjson":
             return web.json_response(final, dumps=lambda o: json.dumps(o, ensure_ascii=False))
         return await self._stream(request, name, content, final)
+
+    async def received(self, count: int = 1) -> None:
+        """Wait until ``count`` chat requests have arrived."""
+        async with self._arrived:
+            await self._arrived.wait_for(lambda: len(self.requests) >= count)
 
     async def _load(self) -> int:
         if self.loaded:
@@ -195,7 +205,7 @@ class FakeOllama:
         )
 
     def _final(
-        self, name: str, content: str, done_reason: str, started: int, load_ns: int, body: dict[str, Any]
+        self, name: str, content: str, *, done_reason: str, started: int, load_ns: int, body: dict[str, Any]
     ) -> dict[str, Any]:
         prompt = sum(_tokens(str(m.get("content", ""))) for m in body.get("messages", []))
         output = _tokens(content)

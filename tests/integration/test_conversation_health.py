@@ -56,7 +56,7 @@ async def test_health_nlp_down_when_ollama_is_unreachable(pool: AsyncConnectionP
     nlu = NluService(closed_port_url(), "qwen2.5:3b", budget_ms=300)
     # a classification the keywords cannot settle falls back to them and counts the LLM failure
     result = await nlu.classify("euh ça dépend de quoi", ["yes", "no"])
-    assert result.source == "keywords"
+    assert (result.source, result.reason) == ("fallback", "connection")
     async with robot_health(pool, nlu) as client:
         response = await client.get("/health/nlp")
         body = await response.json()

@@ -139,9 +139,12 @@ async def converse(
     tts: CachedTts,
     call: ClaimedCall,
     lines: list[str],
+    *,
     clock: datetime = FRIDAY,
+    nlu: NluService | None = None,
 ) -> tuple[LiveCall, ConversationResult, ScriptedRecognizer]:
-    """Hold one conversation with a caller saying ``lines``, one after each bot prompt, at ``clock``."""
+    """Hold one conversation with a caller saying ``lines``, one after each bot prompt, at ``clock``
+    (Ollama down unless ``nlu`` says otherwise)."""
     store = CallStore(pool)
     call_id = await store.insert_call(
         queue_id=call.queue_id,
@@ -158,7 +161,7 @@ async def converse(
     recognizer = ScriptedRecognizer(caller)
     deps = ConversationDeps(
         asr=ScriptedRecognition(recognizer),
-        nlu=NluService(closed_port_url(), budget_ms=300),  # Ollama down: keyword fast path only
+        nlu=nlu or NluService(closed_port_url(), budget_ms=300),  # Ollama down: keyword fast path only
         tts=tts,
         store=store,
         engines=functools.cache(lambda name: Engine(library.resolve(name))),

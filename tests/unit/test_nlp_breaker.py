@@ -56,9 +56,8 @@ def test_a_success_resets_the_failure_count() -> None:
 
 def test_half_open_lets_one_trial_through_and_a_success_closes() -> None:
     breaker = _half_open(Clock())
-    with breaker.guard():
-        with pytest.raises(CircuitOpenError), breaker.guard():
-            pytest.fail("a second trial went out")
+    with breaker.guard(), pytest.raises(CircuitOpenError), breaker.guard():
+        pytest.fail("a second trial went out")
     assert _state(breaker) == "closed"
 
 

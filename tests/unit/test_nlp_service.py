@@ -187,8 +187,7 @@ async def test_a_live_turn_does_not_queue_behind_a_busy_slot() -> None:
     async with running(fake):
         service = _service(fake.url)
         analysis = asyncio.create_task(service.complete_json("s", "u", {"type": "object"}))
-        while not fake.requests:
-            await asyncio.sleep(0.01)
+        await fake.received()
         result = await service.classify(UNSURE, ALLOWED)
         assert await analysis == {"summary": "x"}
     assert (result.source, result.reason) == ("fallback", "busy") and len(fake.requests) == 1
@@ -226,8 +225,7 @@ async def test_a_hung_up_call_cancels_its_request_and_releases_the_trial() -> No
     async with running(fake):
         service = _service(fake.url, breaker=breaker)
         turn = asyncio.create_task(service.classify(UNSURE, ALLOWED))
-        while not fake.requests:
-            await asyncio.sleep(0.01)
+        await fake.received()
         turn.cancel()
         with pytest.raises(asyncio.CancelledError):
             await turn

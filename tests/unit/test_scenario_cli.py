@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from commands import nlp, scenario, simulate_chat
 from scenarios.library import library_dir
@@ -99,8 +99,8 @@ def test_simulate_chat_command_with_typed_input() -> None:
     assert "[no 0.90] intro → goodbye_no" in result.output and "lead not_interested" in result.output
 
 
-def test_simulate_chat_with_llm_asks_ollama_when_unsure(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = FakeOllama(script=[Reply({"intent": "yes", "confidence": 0.8, "sentiment": "neutral"})])
+def _chat_with(fake: FakeOllama, monkeypatch: pytest.MonkeyPatch, typed: str) -> Result:
+    """``simulate chat patrimoine --llm`` against ``fake`` (served from another thread)."""
     ready, stop = threading.Event(), threading.Event()
 
     async def serve() -> None:
@@ -116,10 +116,30 @@ def test_simulate_chat_with_llm_asks_ollama_when_unsure(monkeypatch: pytest.Monk
         app = typer.Typer()
         simulate_chat.register(app)
         app.command("noop")(lambda: None)
-        result = runner.invoke(app, ["chat", "patrimoine", "--llm"], input="ça dépend de quoi\n/hangup\n")
+        return runner.invoke(app, ["chat", "patrimoine", "--llm"], input=typed)
     finally:
         stop.set()
         thread.join(10)
+
+
+def test_simulate_chat_with_llm_asks_ollama_when_unsure(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeOllama(script=[Reply({"intent": "yes", "confidence": 0.8, "sentiment": "neutral"})])
+    result = _chat_with(fake, monkeypatch, "ça dépend de quoi\n/hangup\n")
     assert result.exit_code == 0, result.output
-    assert "[yes 0.80] intro → q1_savings" in result.output
+    assert "[yes 0.80 · llm] intro → q1_savings" in result.output
     assert "Avez-vous une minute" in fake.requests[0]["messages"][-1]["content"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [Reply(kind="ndjson"), Reply(kind="html"), Reply(kind="no_message"), Reply(kind="drop"), Reply("oui")],
+    ids=["ndjson", "html", "no_message", "drop", "not_json"],
+)
+def test_simulate_chat_with_a_broken_model_goes_on_without_a_traceback(
+    reply: Reply, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = _chat_with(FakeOllama(script=[reply]), monkeypatch, "ça dépend de quoi\noui\n/hangup\n")
+    assert result.exit_code == 0, result.output
+    assert result.exception is None and "Traceback" not in result.output
+    assert "· fallback] intro → intro" in result.output  # re-prompted, then the keywords go on
+    assert "[yes 0.90] intro → q1_savings" in result.output

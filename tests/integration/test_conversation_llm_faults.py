@@ -1,0 +1,81 @@
+"""The fault table: whatever the language model replies, on the live turn or in the post-call
+analysis, the call goes on with the keyword fast path and the lead is written.
+
+Each bad reply kind is served by the fake Ollama for every request of one real conversation
+(`converse`: webrtcvad on espeak-ng speech, the patrimoine scenario, Postgres): the first caller
+line is one the keywords are unsure about, so the live turn asks the model; the hang-up asks it
+for the analysis.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg_pool import AsyncConnectionPool
+
+from campaigns.models import ClaimedCall
+from services.metrics import NLP_FALLBACKS
+from services.nlp.llm import NluService
+from services.tts import CachedTts
+from tests.fakes.ollama_server import FakeOllama, Reply, running
+from tests.integration import test_conversation_outcomes as outcomes
+from tests.integration.test_conversation_outcomes import caller_turns, converse, lead_of
+
+pytestmark = pytest.mark.integration
+
+Conn = psycopg.Connection[dict[str, object]]
+UNSURE = "Ça dépend de ce que vous proposez."  # the keywords find no intent: the model is asked
+REFUSAL = "Non merci."
+tts = outcomes.tts  # the fixtures of the conversation tests
+claimed = outcomes.claimed
+
+# reply kind -> (what the fake serves, the fallback reason on both lanes)
+FAULTS = {
+    "ndjson": (Reply({"intent": "yes", "confidence": 0.9}, kind="ndjson"), "bad_reply"),
+    "html": (Reply(kind="html"), "bad_reply"),
+    "no_message": (Reply({"intent": "yes", "confidence": 0.9}, kind="no_message"), "bad_reply"),
+    "drop": (Reply(kind="drop"), "connection"),
+    "http_500": (Reply(status=500), "http_500"),
+    "http_503": (Reply(status=503), "http_503"),
+    "malformed": (Reply('{"intent": "yes", "conf'), "bad_json"),
+    "prose": (Reply("Bien sûr ! La personne semble d'accord."), "bad_json"),
+    "hang": (Reply(hang=True), "timeout"),
+}
+
+
+def _count(lane: str, reason: str) -> float:
+    return float(NLP_FALLBACKS.labels(lane=lane, reason=reason)._value.get())
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+async def test_a_bad_model_reply_never_costs_the_call_nor_the_lead(
+    kind: str, conn: Conn, pool: AsyncConnectionPool, tts: CachedTts, claimed: ClaimedCall
+) -> None:
+    reply, reason = FAULTS[kind]
+    before = {lane: _count(lane, reason) for lane in ("live", "analysis")}
+    async with running(FakeOllama(script=[reply])) as fake:
+        nlu = NluService(fake.url, "qwen2.5:3b", budget_ms=300, filler_ms=0, analysis_budget_ms=1000)
+        live, result, _ = await converse(pool, tts, claimed, [UNSURE, REFUSAL], nlu=nlu)
+
+    assert caller_turns(conn, live.call_id) == [(UNSURE, "intro", "unknown"), (REFUSAL, "intro", "no")]
+    sources = conn.execute(
+        "SELECT nlu_source FROM turns WHERE call_id = %s AND speaker = 'caller' ORDER BY seq", (live.call_id,)
+    ).fetchall()
+    assert [r["nlu_source"] for r in sources] == ["fallback", "fast"]
+    lead = lead_of(conn, live.call_id)
+    assert lead["status"] == "not_interested" and lead["summary_source"] == "fallback"
+    assert isinstance(lead["summary"], str) and "pas intéressé" in lead["summary"]
+    assert {lane: _count(lane, reason) - before[lane] for lane in before} == {"live": 1, "analysis": 1}
+    assert [body["messages"][0]["content"][:12] for body in fake.requests] == ["Tu analyses ", "Tu résumes u"]
+    assert not result.dnc and result.callback_at is None
+
+
+async def test_a_missing_model_is_asked_once_and_the_call_goes_on(
+    conn: Conn, pool: AsyncConnectionPool, tts: CachedTts, claimed: ClaimedCall
+) -> None:
+    async with running(FakeOllama(model="llama3.2:1b")) as fake:
+        nlu = NluService(fake.url, "qwen2.5:3b", budget_ms=300, filler_ms=0)
+        live, _, _ = await converse(pool, tts, claimed, [UNSURE, REFUSAL], nlu=nlu)
+    assert len(fake.requests) == 1  # the analysis did not ask again
+    lead = lead_of(conn, live.call_id)
+    assert lead["status"] == "not_interested" and lead["summary_source"] == "fallback"
