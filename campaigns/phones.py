@@ -10,6 +10,39 @@ import phonenumbers
 from phonenumbers import timezone as pn_timezone
 
 DEFAULT_TIMEZONE = "Europe/Paris"
+# French overseas numbers written in the national plan (ARCEP): the 4-digit prefix of the 10-digit
+# national number -> (country code, digits of the national number dropped before that code).
+# phonenumbers reads them as +33 numbers under FR (0596...) or rejects them (0696...); both wrong.
+OVERSEAS_PREFIXES: dict[str, tuple[int, int]] = {
+    "0590": (590, 1),  # Guadeloupe, Saint-Barthélemy, Saint-Martin (fixed)
+    "0690": (590, 1),  # Guadeloupe (mobile)
+    "0691": (590, 1),
+    "0594": (594, 1),  # Guyane (fixed)
+    "0694": (594, 1),  # Guyane (mobile)
+    "0596": (596, 1),  # Martinique (fixed)
+    "0696": (596, 1),  # Martinique (mobile)
+    "0697": (596, 1),
+    "0262": (262, 1),  # La Réunion (fixed)
+    "0263": (262, 1),
+    "0692": (262, 1),  # La Réunion (mobile)
+    "0693": (262, 1),
+    "0269": (262, 1),  # Mayotte (fixed)
+    "0639": (262, 1),  # Mayotte (mobile)
+    "0508": (508, 4),  # Saint-Pierre-et-Miquelon: 0508 41 23 45 is +508 41 23 45
+}
+# Regions sharing the French national plan, where the prefixes above apply.
+FRENCH_PLAN = frozenset({"FR", "GP", "BL", "MF", "GF", "MQ", "RE", "YT", "PM"})
+# Zones phonenumbers does not know for some overseas ranges (it answers Etc/Unknown).
+REGION_ZONES = {
+    "GP": "America/Guadeloupe",
+    "BL": "America/St_Barthelemy",
+    "MF": "America/Marigot",
+    "GF": "America/Cayenne",
+    "MQ": "America/Martinique",
+    "RE": "Indian/Reunion",
+    "YT": "Indian/Mayotte",
+    "PM": "America/Miquelon",
+}
 _DIGITS_RE = re.compile(r"[\s.\-()/]")
 _PLAIN_RE = re.compile(r"^\+?[0-9]{6,17}$")
 
@@ -28,6 +61,12 @@ def normalize(raw: str, region: str = "FR") -> str:
     if not text:
         raise InvalidPhone("empty phone number")
     compact = _DIGITS_RE.sub("", text)
+    overseas = overseas_number(compact, region)
+    if overseas is not None:
+        number = phonenumbers.PhoneNumber(country_code=overseas[0], national_number=int(overseas[1]))
+        if not phonenumbers.is_valid_number(number):
+            raise InvalidPhone(f"not a valid French overseas number: {raw.strip()!r}")
+        return f"+{overseas[0]}{overseas[1]}"
     fast = _fast_number(compact, region)
     validator = _validator(fast[0]) if fast is not None else None
     if fast is not None and validator is not None:
@@ -41,6 +80,17 @@ def normalize(raw: str, region: str = "FR") -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone(f"not a valid phone number: {raw.strip()!r}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def overseas_number(compact: str, region: str) -> tuple[int, str] | None:
+    """(country code, national number) of a French overseas number in national format, else None.
+
+    ``0696 12 34 33`` under FR is Martinique, +596 696 12 34 33 (see ``OVERSEAS_PREFIXES``).
+    """
+    if len(compact) != 10 or region.upper() not in FRENCH_PLAN or not compact.isdigit():
+        return None
+    found = OVERSEAS_PREFIXES.get(compact[:4])
+    return None if found is None else (found[0], compact[found[1] :])
 
 
 def _fast_number(compact: str, region: str) -> tuple[int, str] | None:
@@ -181,10 +231,14 @@ def _zone_for_number(e164: str) -> str:
         zones = pn_timezone.time_zones_for_number(phonenumbers.parse(e164, None))
     except phonenumbers.NumberParseException:
         return DEFAULT_TIMEZONE
-    usable = [z for z in zones if "/" in z]
-    if not usable or DEFAULT_TIMEZONE in usable:
+    usable = [z for z in zones if "/" in z and z != "Etc/Unknown"]
+    if DEFAULT_TIMEZONE in usable:
         return DEFAULT_TIMEZONE
-    return usable[0]
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    own = REGION_ZONES.get(region or "")
+    if own is not None and (own in usable or not usable):
+        return own
+    return usable[0] if usable else DEFAULT_TIMEZONE
 
 
 def mask_phone(e164: str) -> str:

@@ -52,11 +52,39 @@ def test_fast_path_equals_phonenumbers_on_random_inputs() -> None:
     for _ in range(20000):
         region = rng.choice(["FR", "BE", "CH", "DE", "US", "GB", "MQ"])
         raw = rng.choice(prefixes) + "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 13)))
+        if phones.overseas_number(raw, region) is not None:
+            continue  # French overseas numbers are read by the plan, not as phonenumbers does (below)
         try:
             got: str | None = normalize(raw, region)
         except InvalidPhone:
             got = None
         assert got == _slow(raw, region), (raw, region)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "zone"),
+    [
+        ("0696 12 34 33", "+596696123433", "America/Martinique"),
+        ("0690 12 34 34", "+590690123434", "America/Guadeloupe"),
+        ("0262 12 34 56", "+262262123456", "Indian/Reunion"),
+        ("0692 12 34 56", "+262692123456", "Indian/Reunion"),
+        ("0594 12 34 56", "+594594123456", "America/Cayenne"),
+        ("0694 12 34 56", "+594694123456", "America/Cayenne"),
+        ("0269 61 23 45", "+262269612345", "Indian/Mayotte"),
+        ("0639 01 23 45", "+262639012345", "Indian/Mayotte"),
+        ("0508 41 23 45", "+508412345", "America/Miquelon"),
+        ("0590 27 12 34", "+590590271234", "America/Guadeloupe"),
+    ],
+)
+def test_french_overseas_numbers_in_national_format(raw: str, expected: str, zone: str) -> None:
+    assert normalize(raw, "FR") == expected
+    assert normalize(raw, "RE") == expected  # one plan for every French region
+    assert default_timezone(expected) == zone
+
+
+def test_overseas_number_outside_its_ranges_is_refused() -> None:
+    with pytest.raises(InvalidPhone, match="overseas"):
+        normalize("0596 12 34 56", "FR")  # phonenumbers alone reads it as +33 596 12 34 56
 
 
 def test_default_timezone() -> None:
