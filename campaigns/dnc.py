@@ -88,7 +88,8 @@ def _numbers(
     path: Path, region: str, report: ImportReport, progress: Callable[[int], None] | None
 ) -> Iterator[str]:
     with open_text(path) as handle:
-        header, rows, _ = table_reader(counted_lines(handle, progress))
+        table = table_reader(counted_lines(handle, progress))
+        header, rows = table.header, table.rows
         column = phone_field(header)
         raws: Iterator[str]
         if column is None:  # no header: one number per line (first column)

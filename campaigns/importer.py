@@ -1,9 +1,10 @@
 """Contact import: stream a CSV, normalise numbers to E.164, COPY into staging, insert in one statement.
 
 Known columns (case-insensitive, French aliases accepted) fill the contact fields; every
-other column goes into ``contacts.extra``. Invalid rows are written to ``<file>.rejects.csv``
-with their line number and reason; a bad row never aborts the import. An unreadable file or
-a file without a phone column imports nothing (:class:`ImportError_`).
+other column goes into ``contacts.extra``. Every row not imported (invalid, duplicate, on the
+do-not-call list) is written to ``<file>.rejects.csv`` with its line number and reason; a bad
+row never aborts the import. An unreadable file or a file without a phone column imports
+nothing (:class:`ImportError_`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import psycopg
 
@@ -68,25 +68,13 @@ class RowRejected(ValueError):
     """One CSV row cannot be imported; the message is the reason written to the rejects file."""
 
 
-class _Rejects:
-    """Writes rejected rows to ``<file>.rejects.csv``, creating it on the first reject."""
-
-    def __init__(self, path: Path, header: Sequence[str]) -> None:
-        self.path, self.header = path, list(header)
-        self._handle: TextIO | None = None
-        self._writer: Any = None
-        path.unlink(missing_ok=True)
-
-    def write(self, line: int, reason: str, row: list[str]) -> None:
-        if self._writer is None:
-            self._handle = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
-            self._writer.writerow(["line", "reason", *self.header])
-        self._writer.writerow([line, reason, *row])
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
+# Why a staged row was not inserted (kinds returned by the ``skipped_staged`` query).
+SKIP_REASONS = {
+    "dnc": "on the do-not-call list",
+    "duplicate": "same number as line {first_line}",
+    "existing": "already in the campaign (use --update to change its fields)",
+    "unchanged": "already in the campaign, nothing to change",
+}
 
 
 def import_contacts(
@@ -96,47 +84,86 @@ def import_contacts(
     *,
     region: str = "FR",
     progress: Callable[[int], None] | None = None,
+    encoding: str | None = None,
+    update: bool = False,
+    actor: str = "cli",
 ) -> ImportReport:
-    """Import ``path`` into a campaign; return counts (imported, duplicate, dnc, rejected).
+    """Import ``path`` into a campaign; return counts (imported, updated, duplicate, dnc, rejected).
 
     The file is streamed: rows go through COPY into a temporary table, then one
     ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` keeps the first line of each number and
-    skips DNC numbers and numbers already in the campaign. ``progress`` receives characters read.
+    skips DNC numbers and numbers already in the campaign. With ``update``, contacts already in
+    the campaign take the file's non-empty fields, each change audited under ``actor``. Every
+    row not imported is written with its reason to ``<file>.rejects.csv``. ``progress``
+    receives characters read. ``encoding`` is detected (UTF-8, else Windows-1252) when None.
     """
     started, report = time.perf_counter(), ImportReport()
-    with open_text(path) as handle, conn.transaction():
-        header, rows, line_num = table_reader(counted_lines(handle, progress))
-        columns = _Columns.from_header(header, path)
-        rejects = _Rejects(path.with_name(path.name + ".rejects.csv"), header)
+    reasons: dict[int, str] = {}
+    invalid_cells: dict[int, list[str]] = {}
+    with open_text(path, encoding) as handle, conn.transaction():
+        report.encoding = handle.encoding
+        table = table_reader(counted_lines(handle, progress))
+        columns = _Columns.from_header(table.header, path)
         conn.execute(query("contacts", "create_staging"))
-        with _closing(rejects), conn.cursor().copy(query("contacts", "copy_staging")) as copy:
-            line = line_num() + 1
-            for cells in rows:
+        with conn.cursor().copy(query("contacts", "copy_staging")) as copy:
+            line = table.line_num() + 1
+            for cells in table.rows:
                 if any(c.strip() for c in cells):
                     report.read += 1
                     try:
                         copy.write_row((line, *_contact(cells, columns, region)))
                     except RowRejected as exc:
                         report.rejected += 1
-                        rejects.write(line, str(exc), cells)
-                line = line_num() + 1
-        dnc_row = conn.execute(query("contacts", "count_dnc_staged")).fetchone()
-        report.dnc = int(dnc_row["n"]) if dnc_row else 0
-        report.imported = conn.execute(
-            query("contacts", "insert_from_staging"), {"campaign_id": campaign_id}
-        ).rowcount
-    report.duplicate = report.read - report.rejected - report.dnc - report.imported
-    report.rejects_file = str(rejects.path) if report.rejected else None
+                        reasons[line], invalid_cells[line] = str(exc), cells
+                line = table.line_num() + 1
+        params = {"campaign_id": campaign_id, "actor": actor, "tz_column": "timezone" in columns.known}
+        updated = set()
+        if update:
+            updated = {int(r["line"]) for r in conn.execute(query("contacts", "update_from_staging"), params)}
+        report.updated = len(updated)
+        for row in conn.execute(query("contacts", "skipped_staged"), params):
+            kind = row["kind"]
+            if kind == "existing" and update:
+                if row["line"] in updated:
+                    continue
+                kind = "unchanged"
+            report.dnc += kind == "dnc"
+            report.duplicate += kind != "dnc"
+            reasons[row["line"]] = SKIP_REASONS[kind].format(first_line=row["first_line"])
+        report.imported = conn.execute(query("contacts", "insert_from_staging"), params).rowcount
+    if reasons:
+        report.rejects_file = str(_write_rejects(path, handle.encoding, reasons, invalid_cells))
+    else:
+        path.with_name(path.name + REJECTS_SUFFIX).unlink(missing_ok=True)
     report.seconds = time.perf_counter() - started
     return report
 
 
-@contextmanager
-def _closing(rejects: _Rejects) -> Iterator[_Rejects]:
-    try:
-        yield rejects
-    finally:
-        rejects.close()
+REJECTS_SUFFIX = ".rejects.csv"
+
+
+def _write_rejects(path: Path, encoding: str, reasons: dict[int, str], known: dict[int, list[str]]) -> Path:
+    """Write ``line;reason;<the row's cells>`` for every line in ``reasons``, in file order.
+
+    Cells of invalid rows were kept while reading; the others (duplicates, DNC) are read again
+    from the file. The rejects file is UTF-8 with a BOM and the source's delimiter, for Excel.
+    """
+    target = path.with_name(path.name + REJECTS_SUFFIX)
+    with open_text(path, encoding) as handle:
+        table = table_reader(iter(handle))
+        with target.open("w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out, delimiter=table.delimiter)
+            writer.writerow(["line", "reason", *table.header])
+            if set(reasons) <= set(known):
+                for line in sorted(reasons):
+                    writer.writerow([line, reasons[line], *known[line]])
+                return target
+            line = table.line_num() + 1
+            for cells in table.rows:
+                if line in reasons:
+                    writer.writerow([line, reasons[line], *cells])
+                line = table.line_num() + 1
+    return target
 
 
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode

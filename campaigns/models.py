@@ -107,11 +107,13 @@ class ImportReport:
 
     read: int = 0
     imported: int = 0
+    updated: int = 0  # contacts already there whose fields changed (``contacts import --update``)
     duplicate: int = 0
     dnc: int = 0
     rejected: int = 0
     seconds: float = 0.0
     rejects_file: str | None = None
+    encoding: str = "utf-8"
 
     @property
     def rows_per_second(self) -> float:

@@ -61,11 +61,13 @@ def create(conn: Conn, name: str, settings: CampaignSettings) -> Campaign:
     return _campaign(row)
 
 
-def get(conn: Conn, name: str) -> Campaign:
-    """The campaign called ``name``; NotFoundError otherwise."""
-    row = conn.execute(query("campaigns", "get_by_name"), {"name": name}).fetchone()
+def get(conn: Conn, ref: str | int) -> Campaign:
+    """The campaign named ``ref``, else the one whose id is ``ref``; NotFoundError otherwise."""
+    row = conn.execute(query("campaigns", "get_by_name"), {"name": str(ref)}).fetchone()
+    if row is None and str(ref).strip().isdigit():
+        row = conn.execute(query("campaigns", "get_by_id"), {"id": int(str(ref))}).fetchone()
     if row is None:
-        raise NotFoundError(f"no campaign named {name!r} (see `minibot campaign list`)")
+        raise NotFoundError(f"no campaign named {str(ref)!r} (see `minibot campaign list`)")
     return _campaign(row)
 
 
@@ -75,18 +77,30 @@ def list_all(conn: Conn) -> list[tuple[Campaign, int, int]]:
     return [(_campaign(r), int(r["contacts"]), int(r["pending"])) for r in rows]
 
 
-_TRANSITIONS = {
-    "start": ({"draft", "paused", "stopped", "finished", "running"}, "running"),
-    "pause": ({"running"}, "paused"),
-    "resume": ({"paused"}, "running"),
-    "stop": ({"draft", "running", "paused"}, "stopped"),
+# The campaign state machine, the one place the CLI, the API and the dashboard ask:
+# action -> (statuses it may start from, status it leads to).
+#   draft --start--> running --pause--> paused --resume/start--> running
+#   running|paused|draft --stop--> stopped --start--> running (cancelled calls queued again)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "start": (frozenset({"draft", "paused", "stopped", "finished"}), "running"),
+    "pause": (frozenset({"running"}), "paused"),
+    "resume": (frozenset({"paused"}), "running"),
+    "stop": (frozenset({"draft", "running", "paused"}), "stopped"),
 }
 
 
+def allowed_actions(status: str) -> list[str]:
+    """The actions the state machine allows from ``status`` (for buttons and messages)."""
+    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+
+
 def _transition(conn: Conn, campaign: Campaign, action: str, now: datetime) -> Campaign:
-    allowed, target = _TRANSITIONS[action]
+    allowed, target = TRANSITIONS[action]
     if campaign.status not in allowed:
-        raise ConflictError(f"cannot {action} campaign {campaign.name!r}: it is {campaign.status}")
+        possible = ", ".join(allowed_actions(campaign.status)) or "nothing"
+        raise ConflictError(
+            f"cannot {action} campaign {campaign.name!r}: it is {campaign.status} (possible: {possible})"
+        )
     row = conn.execute(
         query("campaigns", "set_status"), {"id": campaign.id, "status": target, "now": now}
     ).fetchone()
@@ -97,11 +111,14 @@ def _transition(conn: Conn, campaign: Campaign, action: str, now: datetime) -> C
 def start(conn: Conn, name: str, now: datetime | None = None) -> tuple[Campaign, int, list[str]]:
     """Check consent rules, queue every contact not queued yet and mark the campaign running.
 
-    Returns the campaign, the number of rows queued and warnings (e.g. an old Bloctel import).
-    Raises ComplianceError for a French non-B2B campaign with contacts lacking consent.
+    Starting a stopped campaign queues again the calls its stop cancelled. Returns the campaign,
+    the number of rows queued and warnings (e.g. an old Bloctel import). Raises ConflictError when
+    it is already running, ComplianceError for a French non-B2B campaign lacking consent.
     """
     at = _now(now)
     campaign = get(conn, name)
+    if campaign.status not in TRANSITIONS["start"][0]:
+        _transition(conn, campaign, "start", at)  # raises the conflict
     s = campaign.settings
     if s.compliance_profile == "fr" and not s.b2b:
         row = conn.execute(query("campaigns", "missing_consent"), {"id": campaign.id}).fetchone()
@@ -110,11 +127,15 @@ def start(conn: Conn, name: str, now: datetime | None = None) -> tuple[Campaign,
             raise ComplianceError(
                 f"campaign {name!r} uses the 'fr' profile and {row['missing']} of {row['total']} contacts "
                 "have no consent recorded (opt-in, Code de la consommation art. L.223-1). Either mark the "
-                "campaign B2B (`minibot campaign create --b2b`) if it targets professionals, or re-import "
-                "the contacts with a consent column."
+                "campaign B2B (`minibot campaign update NAME --b2b`) if it targets professionals, or "
+                "record consent (`minibot contacts import FILE --campaign NAME --update` with a consent "
+                "column)."
             )
     with conn.transaction():
         queued = conn.execute(query("queue", "enqueue"), {"campaign_id": campaign.id, "now": at}).rowcount
+        queued += conn.execute(
+            query("campaigns", "requeue_cancelled"), {"campaign_id": campaign.id, "now": at}
+        ).rowcount
         campaign = _transition(conn, campaign, "start", at)
     warnings = [w for w in [dnc.staleness_warning(conn, at)] if w and s.compliance_profile == "fr"]
     return campaign, queued, warnings
@@ -139,6 +160,40 @@ def stop(conn: Conn, name: str, now: datetime | None = None) -> tuple[Campaign, 
             query("queue", "cancel_pending"), {"campaign_id": campaign.id, "now": at}
         ).rowcount
     return campaign, cancelled
+
+
+def update(
+    conn: Conn, ref: str | int, changes: dict[str, Any], actor: str
+) -> tuple[Campaign, dict[str, Any]]:
+    """Change some settings of a campaign (any status), validated as at creation and audited.
+
+    ``changes`` maps ``CampaignSettings`` fields to new values; returns the campaign and the
+    changes actually made as ``{field: [old, new]}``.
+    """
+    campaign = get(conn, ref)
+    unknown = set(changes) - set(CampaignSettings.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"unknown campaign settings: {sorted(unknown)}")
+    current = asdict(campaign.settings)
+    diff = {k: [current[k], v] for k, v in changes.items() if current[k] != v}
+    if not diff:
+        return campaign, {}
+    settings = CampaignSettings(**(current | changes))
+    validate(settings)
+    params = asdict(settings) | {"id": campaign.id, "retry_policy": Jsonb(settings.retry_policy)}
+    with conn.transaction():
+        row = conn.execute(query("campaigns", "update_settings"), params).fetchone()
+        assert row is not None
+        conn.execute(
+            query("campaigns", "audit"),
+            {
+                "actor": actor,
+                "action": "campaign.update",
+                "target": f"campaign:{campaign.id}",
+                "details": Jsonb({"changes": diff}),
+            },
+        )
+    return _campaign(row), diff
 
 
 def delete(conn: Conn, name: str) -> None:

@@ -6,7 +6,9 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 import typer
@@ -16,13 +18,13 @@ from campaigns import store
 from campaigns.models import CampaignSettings
 from campaigns.phones import mask_phone
 from commands import group_help
-from commands.common import console, database_url, err_console
+from commands.common import JsonOpt, console, database_url, err_console, operator, print_json
 from services import db
 from services.errors import ConfigError
 
 app = typer.Typer(help=group_help("campaign"), no_args_is_help=True)
 
-Name = Annotated[str, typer.Argument(help="Campaign name.")]
+Name = Annotated[str, typer.Argument(help="Campaign name or id.")]
 
 
 @contextmanager
@@ -63,12 +65,8 @@ def create_command(
     priority: Annotated[int, typer.Option(help="Higher priority campaigns are dialled first.")] = 0,
 ) -> None:
     """Create a draft campaign."""
-    try:
-        policy = json.loads(retry_policy)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"--retry-policy is not valid JSON: {exc}") from None
-    if not isinstance(policy, dict):
-        raise ConfigError("--retry-policy must be a JSON object keyed by outcome")
+    policy = _policy(retry_policy)
+    _check_scenario(scenario)
     settings = CampaignSettings(
         scenario=scenario,
         endpoint_template=endpoint,
@@ -88,19 +86,106 @@ def create_command(
     console.print(f"created campaign [bold]{campaign.name}[/bold] (id {campaign.id}, draft)")
 
 
+@app.command("update")
+def update_command(
+    name: Name,
+    *,
+    scenario: Annotated[str | None, typer.Option(help="Scenario name from the library.")] = None,
+    endpoint: Annotated[str | None, typer.Option(help="Dial string template with {number}.")] = None,
+    caller_id: Annotated[str | None, typer.Option(help="Caller id presented to the callee.")] = None,
+    max_concurrent: Annotated[int | None, typer.Option(min=1, help="Calls in progress at most.")] = None,
+    cps: Annotated[float | None, typer.Option(callback=_positive, help="New calls per second.")] = None,
+    ring_timeout: Annotated[int | None, typer.Option(min=1, help="Seconds to ring.")] = None,
+    retry_policy: Annotated[str | None, typer.Option(help="JSON retry policy keyed by outcome.")] = None,
+    profile: Annotated[str | None, typer.Option(help="Compliance profile: fr, us-tcpa or none.")] = None,
+    b2b: Annotated[
+        bool | None, typer.Option("--b2b/--b2c", help="Calls professionals (no consumer opt-in).")
+    ] = None,
+    amd: Annotated[str | None, typer.Option(help="off, asterisk, bot, hybrid.")] = None,
+    record: Annotated[bool | None, typer.Option("--record/--no-record", help="Record calls.")] = None,
+    priority: Annotated[int | None, typer.Option(help="Higher priority campaigns are dialled first.")] = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Change settings of a campaign in any state (audited), e.g. `campaign update relance --b2b`."""
+    given = {
+        "scenario": scenario,
+        "endpoint_template": endpoint,
+        "caller_id": caller_id,
+        "max_concurrent_calls": max_concurrent,
+        "calls_per_second": cps,
+        "ring_timeout_s": ring_timeout,
+        "retry_policy": _policy(retry_policy) if retry_policy is not None else None,
+        "compliance_profile": profile,
+        "b2b": b2b,
+        "amd_mode": amd,
+        "record_calls": record,
+        "priority": priority,
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not changes:
+        raise typer.BadParameter("give at least one setting to change (see --help)")
+    if scenario is not None:
+        _check_scenario(scenario)
+    with _conn() as conn:
+        campaign, diff = store.update(conn, name, changes, operator())
+    if json_output:
+        print_json({"id": campaign.id, "name": campaign.name, "changes": diff})
+        return
+    if not diff:
+        console.print(f"campaign [bold]{campaign.name}[/bold]: nothing to change")
+    for key, (old, new) in diff.items():
+        console.print(f"{campaign.name}: {key} {old!r} → {new!r}")
+
+
+def _policy(text: str) -> dict[str, Any]:
+    try:
+        policy = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--retry-policy is not valid JSON: {exc}") from None
+    if not isinstance(policy, dict):
+        raise ConfigError("--retry-policy must be a JSON object keyed by outcome")
+    return policy
+
+
+def _check_scenario(name: str) -> None:
+    """Refuse a scenario the robot could not load (unknown name, invalid file)."""
+    from scenarios.library import resolve
+
+    resolve(name)
+
+
 @app.command("list")
-def list_command() -> None:
-    """List campaigns with status, contacts and pending calls."""
+def list_command(json_output: JsonOpt = False) -> None:
+    """List campaigns with their id, status, contacts and pending calls."""
     with _conn() as conn:
         rows = store.list_all(conn)
-    table = Table("name", "status", "scenario", "profile", "priority", "contacts", "pending")
+    if json_output:
+        print_json(
+            [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "status": c.status,
+                    "scenario": c.settings.scenario,
+                    "profile": c.settings.compliance_profile,
+                    "b2b": c.settings.b2b,
+                    "priority": c.settings.priority,
+                    "contacts": contacts,
+                    "pending": pending,
+                }
+                for c, contacts, pending in rows
+            ]
+        )
+        return
+    table = Table("id", "name", "status", "scenario", "profile", "priority", "contacts", "pending")
     for campaign, contacts, pending in rows:
         s = campaign.settings
         table.add_row(
+            str(campaign.id),
             campaign.name,
             campaign.status,
             s.scenario,
-            s.compliance_profile,
+            s.compliance_profile + (" b2b" if s.b2b else ""),
             str(s.priority),
             str(contacts),
             str(pending),
@@ -109,10 +194,21 @@ def list_command() -> None:
 
 
 @app.command("show")
-def show_command(name: Name) -> None:
+def show_command(name: Name, json_output: JsonOpt = False) -> None:
     """Show every setting of a campaign."""
     with _conn() as conn:
         campaign = store.get(conn, name)
+    if json_output:
+        print_json(
+            {
+                "id": campaign.id,
+                "name": campaign.name,
+                "status": campaign.status,
+                "created_at": campaign.created_at,
+                "settings": asdict(campaign.settings),
+            }
+        )
+        return
     table = Table("setting", "value", title=f"campaign {campaign.name}")
     table.add_row("id", str(campaign.id))
     table.add_row("status", campaign.status)
@@ -123,7 +219,10 @@ def show_command(name: Name) -> None:
 
 @app.command("start")
 def start_command(name: Name) -> None:
-    """Queue every contact not queued yet and start dialling (refused if compliance rules fail)."""
+    """Queue every contact not queued yet (and what a stop cancelled) and start dialling.
+
+    Refused (exit 4) when the campaign is already running; refused (exit 1) when compliance rules fail.
+    """
     with _conn() as conn:
         campaign, queued, warnings = store.start(conn, name)
     for warning in warnings:
@@ -135,24 +234,24 @@ def start_command(name: Name) -> None:
 def pause_command(name: Name) -> None:
     """Pause: no new calls; calls in progress finish."""
     with _conn() as conn:
-        store.pause(conn, name)
-    console.print(f"campaign [bold]{name}[/bold] paused")
+        campaign = store.pause(conn, name)
+    console.print(f"campaign [bold]{campaign.name}[/bold] paused")
 
 
 @app.command("resume")
 def resume_command(name: Name) -> None:
     """Resume a paused campaign."""
     with _conn() as conn:
-        store.resume(conn, name)
-    console.print(f"campaign [bold]{name}[/bold] running")
+        campaign = store.resume(conn, name)
+    console.print(f"campaign [bold]{campaign.name}[/bold] running")
 
 
 @app.command("stop")
 def stop_command(name: Name) -> None:
-    """Stop a campaign and cancel its pending calls."""
+    """Stop a campaign and cancel its pending calls (`campaign start` queues them again)."""
     with _conn() as conn:
-        _, cancelled = store.stop(conn, name)
-    console.print(f"campaign [bold]{name}[/bold] stopped; {cancelled} pending calls cancelled")
+        campaign, cancelled = store.stop(conn, name)
+    console.print(f"campaign [bold]{campaign.name}[/bold] stopped; {cancelled} pending calls cancelled")
 
 
 @app.command("delete")
@@ -168,14 +267,26 @@ def delete_command(
 
 
 @app.command("status")
-def status_command(name: Name) -> None:
+def status_command(name: Name, json_output: JsonOpt = False) -> None:
     """Queue rows per status and calls per outcome."""
     with _conn() as conn:
         campaign = store.get(conn, name)
-        queue_counts, outcome_counts = store.status_counts(conn, name)
-    table = Table("queue status", "rows", title=f"campaign {name} ({campaign.status})")
-    for status in ("pending", "leased", "done", "cancelled"):
-        table.add_row(status, str(queue_counts.get(status, 0)))
+        queue_counts, outcome_counts = store.status_counts(conn, campaign.name)
+    queue = {status: queue_counts.get(status, 0) for status in ("pending", "leased", "done", "cancelled")}
+    if json_output:
+        print_json(
+            {
+                "id": campaign.id,
+                "name": campaign.name,
+                "status": campaign.status,
+                "queue": queue,
+                "outcomes": outcome_counts,
+            }
+        )
+        return
+    table = Table("queue status", "rows", title=f"campaign {campaign.name} ({campaign.status})")
+    for status, count in queue.items():
+        table.add_row(status, str(count))
     console.print(table)
     outcomes = Table("call outcome", "calls")
     for outcome, count in outcome_counts.items():
@@ -185,24 +296,61 @@ def status_command(name: Name) -> None:
 
 @app.command("preview")
 def preview_command(
-    name: Name, n: Annotated[int, typer.Option("-n", help="How many calls to show.")] = 10
+    name: Name,
+    n: Annotated[int, typer.Option("-n", min=1, help="How many calls to show.")] = 10,
+    tz: Annotated[str, typer.Option("--tz", help="Time zone the times are shown in.")] = "Europe/Paris",
+    json_output: JsonOpt = False,
 ) -> None:
-    """When the next N calls may go out, and why the others wait (compliance, retry delay)."""
+    """When the next N calls may go out, and why the others wait (compliance, retry delay).
+
+    Times are shown in --tz (the campaign office's zone, Europe/Paris by default) and in the
+    contact's own zone, which the calling hours follow.
+    """
+    shown_in = _zone(tz)
     with _conn() as conn:
-        rows = store.preview(conn, name, n)
-    table = Table("queue id", "phone", "time zone", "attempts", "may dial at", "waiting because")
+        campaign = store.get(conn, name)
+        rows = store.preview(conn, campaign.name, n)
+    calls = []
+    now = datetime.now(UTC)
     for row, decision in rows:
-        when = (
-            "now"
-            if decision.allowed
-            else (decision.next_allowed.isoformat() if decision.next_allowed else "never")
+        at = now if decision.allowed else decision.next_allowed
+        calls.append(
+            {
+                "queue_id": row["queue_id"],
+                "phone": mask_phone(row["phone"]),
+                "contact_timezone": row["timezone"],
+                "attempt": row["attempt"],
+                "allowed_now": decision.allowed,
+                "may_dial_at": at.astimezone(shown_in) if at else None,
+                "contact_local_time": at.astimezone(_zone(row["timezone"])) if at else None,
+                "reason": decision.reason,
+            }
         )
+    if json_output:
+        print_json({"id": campaign.id, "name": campaign.name, "timezone": tz, "calls": calls})
+        return
+    table = Table(title=f"next calls of {campaign.name}, times in {tz}")
+    table.add_column("queue id")
+    table.add_column("phone", no_wrap=True)
+    table.add_column("try")
+    table.add_column("may dial at", no_wrap=True)
+    table.add_column("contact's time", no_wrap=True)
+    table.add_column("waiting because")
+    for call in calls:
+        when, local = call["may_dial_at"], call["contact_local_time"]
         table.add_row(
-            str(row["queue_id"]),
-            mask_phone(row["phone"]),
-            row["timezone"],
-            str(row["attempt"]),
-            when,
-            decision.reason,
+            str(call["queue_id"]),
+            call["phone"],
+            str(call["attempt"]),
+            "now" if call["allowed_now"] else (f"{when:%a %d %b %H:%M}" if when else "never"),
+            f"{local:%a %H:%M} {call['contact_timezone']}" if local else call["contact_timezone"],
+            call["reason"],
         )
     console.print(table)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise typer.BadParameter(f"unknown time zone {name!r} (an IANA name such as Europe/Paris)") from None

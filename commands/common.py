@@ -1,12 +1,16 @@
-"""Helpers shared by the command groups: settings, database URL, console, exit codes."""
+"""Helpers shared by the command groups: settings, database URL, console, exit codes, options, JSON."""
 
 from __future__ import annotations
 
 import asyncio
+import getpass
+import json
+import sys
 from collections.abc import Coroutine
 from enum import IntEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+import typer
 from rich.console import Console
 
 from services import db
@@ -16,6 +20,9 @@ console = Console()
 err_console = Console(stderr=True)
 
 T = TypeVar("T")
+
+CampaignRef = Annotated[str, typer.Option("--campaign", "-c", help="Campaign name or id.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts (schema in the README).")]
 
 
 class ExitCode(IntEnum):
@@ -42,3 +49,22 @@ def database_url() -> str:
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from a synchronous command."""
     return asyncio.run(coro)
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as one JSON document on standard output (dates as ISO 8601 strings)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=_json_default) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def operator() -> str:
+    """Who runs this command, for audit rows: ``cli:<login>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"

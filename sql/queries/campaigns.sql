@@ -11,6 +11,9 @@ RETURNING *;
 -- name: get_by_name
 SELECT * FROM campaigns WHERE name = %(name)s;
 
+-- name: get_by_id
+SELECT * FROM campaigns WHERE id = %(id)s;
+
 -- name: list
 SELECT c.*,
        (SELECT count(*) FROM contacts k WHERE k.campaign_id = c.id) AS contacts,
@@ -34,3 +37,23 @@ SELECT status, count(*) AS n FROM call_queue WHERE campaign_id = %(id)s GROUP BY
 -- name: outcome_counts
 SELECT COALESCE(outcome, '(in progress)') AS outcome, count(*) AS n
 FROM calls WHERE campaign_id = %(id)s GROUP BY 1 ORDER BY 2 DESC;
+
+-- name: requeue_cancelled
+-- Starting a stopped campaign again: the calls its stop cancelled go back to the queue (a retry
+-- delay still running is kept).
+UPDATE call_queue
+SET status = 'pending', wait_reason = NULL, not_before = GREATEST(not_before, %(now)s), updated_at = %(now)s
+WHERE campaign_id = %(campaign_id)s AND status = 'cancelled' AND wait_reason = 'campaign stopped';
+
+-- name: update_settings
+UPDATE campaigns
+SET scenario = %(scenario)s, endpoint_template = %(endpoint_template)s, caller_id = %(caller_id)s,
+    max_concurrent_calls = %(max_concurrent_calls)s, calls_per_second = %(calls_per_second)s,
+    ring_timeout_s = %(ring_timeout_s)s, retry_policy = %(retry_policy)s,
+    compliance_profile = %(compliance_profile)s, b2b = %(b2b)s, amd_mode = %(amd_mode)s,
+    record_calls = %(record_calls)s, priority = %(priority)s, updated_at = now()
+WHERE id = %(id)s
+RETURNING *;
+
+-- name: audit
+INSERT INTO audit_log (actor, action, target, details) VALUES (%(actor)s, %(action)s, %(target)s, %(details)s);

@@ -55,11 +55,16 @@ def test_fr_start_refused_without_consent_unless_b2b(conn: Conn) -> None:
     assert any("Bloctel" in w for w in warnings)
 
 
-def test_start_is_idempotent_and_transitions(conn: Conn) -> None:
+def test_state_machine_transitions(conn: Conn) -> None:
     campaign = store.create(conn, "t", CampaignSettings(compliance_profile="none"))
     add_contacts(conn, campaign.id, ["", ""])
+    with pytest.raises(ConflictError, match="cannot pause campaign 't': it is draft"):
+        store.pause(conn, "t")
     assert store.start(conn, "t", now=TUESDAY_11H_PARIS)[1] == 2
-    assert store.start(conn, "t", now=TUESDAY_11H_PARIS)[1] == 0
+    with pytest.raises(
+        ConflictError, match=r"cannot start campaign 't': it is running \(possible: pause, stop\)"
+    ):
+        store.start(conn, "t", now=TUESDAY_11H_PARIS)
     assert store.pause(conn, "t").status == "paused"
     with pytest.raises(ConflictError, match="cannot pause"):
         store.pause(conn, "t")
@@ -69,6 +74,10 @@ def test_start_is_idempotent_and_transitions(conn: Conn) -> None:
     stopped, cancelled = store.stop(conn, "t")
     assert stopped.status == "stopped" and cancelled == 2
     assert store.status_counts(conn, "t") == ({"cancelled": 2}, {})
+    restarted, queued, _ = store.start(conn, str(campaign.id), now=TUESDAY_11H_PARIS)  # by id
+    assert restarted.status == "running" and queued == 2  # what the stop cancelled is queued again
+    assert store.status_counts(conn, "t") == ({"pending": 2}, {})
+    store.stop(conn, "t")
     store.delete(conn, "t")
     assert conn.execute("SELECT count(*) AS n FROM contacts").fetchone() == {"n": 0}
 

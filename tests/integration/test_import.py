@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,12 @@ def write(tmp_path: Path, text: str, name: str = "contacts.csv") -> Path:
     return path
 
 
+def rejects(path: str | None) -> list[list[str]]:
+    assert path is not None
+    text = Path(path).read_text(encoding="utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";" if ";" in text.splitlines()[0] else ","))
+
+
 def contacts(conn: Conn) -> list[dict[str, Any]]:
     return conn.execute(
         "SELECT phone, first_name, last_name, timezone, consent, extra FROM contacts ORDER BY id"
@@ -52,9 +60,9 @@ def test_bad_rows_are_rejected_with_line_numbers_and_nothing_lost(
     report = import_contacts(conn, path, campaign_id, progress=seen.append)
     assert (report.read, report.imported, report.rejected, report.duplicate, report.dnc) == (6, 3, 3, 0, 0)
     assert sum(seen) == len(path.read_text(encoding="utf-8"))
-    rejects = Path(str(report.rejects_file)).read_text(encoding="utf-8").splitlines()
-    assert rejects[0].startswith("line,reason,Prénom")
-    assert [r.split(",")[0] for r in rejects[1:]] == ["3", "7", "9"]
+    rejects = Path(str(report.rejects_file)).read_text(encoding="utf-8-sig").splitlines()
+    assert rejects[0].startswith("line;reason;Prénom")
+    assert [r.split(";")[0] for r in rejects[1:]] == ["3", "7", "9"]
     assert "not a valid phone number" in rejects[1] or "cannot read" in rejects[1]
     assert "cells but the header has 5" in rejects[3]
     rows = contacts(conn)
@@ -75,12 +83,23 @@ def test_duplicates_in_file_and_in_campaign_and_dnc_are_skipped(
     first = write(tmp_path, "phone,first_name\n0611111111,A\n06 11 11 11 11,B\n0698765432,C\n")
     report = import_contacts(conn, first, campaign_id)
     assert (report.imported, report.duplicate, report.dnc, report.rejected) == (1, 1, 1, 0)
-    assert report.rejects_file is None and not (tmp_path / "contacts.csv.rejects.csv").exists()
     assert contacts(conn)[0]["first_name"] == "A"
+    assert rejects(report.rejects_file) == [
+        ["line", "reason", "phone", "first_name"],
+        ["3", "same number as line 2", "06 11 11 11 11", "B"],
+        ["4", "on the do-not-call list", "0698765432", "C"],
+    ]
     second = write(tmp_path, "tel\n0611111111\n0622222222\n", "more.csv")
     again = import_contacts(conn, second, campaign_id)
     assert (again.imported, again.duplicate) == (1, 1)
     assert len(contacts(conn)) == 2
+    assert rejects(again.rejects_file)[1][:2] == [
+        "2",
+        "already in the campaign (use --update to change its fields)",
+    ]
+    clean = write(tmp_path, "tel\n0633333333\n", "more.csv")
+    assert import_contacts(conn, clean, campaign_id).rejects_file is None
+    assert not (tmp_path / "more.csv.rejects.csv").exists()  # no stale rejects from the last run
 
 
 def test_timezone_column_validated_and_country_default(conn: Conn, campaign_id: int, tmp_path: Path) -> None:
@@ -111,6 +130,61 @@ def test_unreadable_files_import_nothing(conn: Conn, campaign_id: int, tmp_path:
         import_contacts(conn, tmp_path / "missing.csv", campaign_id)
     binary = tmp_path / "bin.csv"
     binary.write_bytes(b"phone\n0611111111\n" + b"\xff\xfe\x00garbage\n" * 3)
-    with pytest.raises(ImportError_, match="not UTF-8"):
+    with pytest.raises(ImportError_, match="line 3 has NUL bytes"):
         import_contacts(conn, binary, campaign_id)
     assert contacts(conn) == []
+
+
+def test_windows_1252_file_from_french_excel_is_read(conn: Conn, campaign_id: int, tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("Prénom;Téléphone;Ville\r\nGaëlle;06 12 34 56 78;Orléans\r\n".encode("cp1252"))
+    report = import_contacts(conn, path, campaign_id)
+    assert (report.imported, report.encoding) == (1, "cp1252")
+    row = contacts(conn)[0]
+    assert row["first_name"] == "Gaëlle" and row["extra"] == {"Ville": "Orléans"}
+
+
+def test_wrong_encoding_names_the_line(conn: Conn, campaign_id: int, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"phone;ville\n0611111111;Lyon\n0622222222;Orl\xe9ans\n")
+    with pytest.raises(ImportError_, match=r"mixed.csv: line 3 is not utf-8 text"):
+        import_contacts(conn, path, campaign_id, encoding="utf-8")
+    assert contacts(conn) == []
+    undecodable = tmp_path / "undecodable.csv"
+    undecodable.write_bytes(b"phone\n0611111111\n06\x81\n")
+    with pytest.raises(ImportError_, match=r"line 3 is neither UTF-8 nor Windows-1252.*--encoding"):
+        import_contacts(conn, undecodable, campaign_id)
+    assert import_contacts(conn, path, campaign_id, encoding="latin-1").imported == 2
+
+
+def test_overseas_numbers_get_their_country_code_and_zone(
+    conn: Conn, campaign_id: int, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "telephone\n0696 12 34 33\n0690 12 34 34\n0262 12 34 56\n0594 12 34 56\n")
+    assert import_contacts(conn, path, campaign_id).imported == 4
+    assert [(r["phone"], r["timezone"]) for r in contacts(conn)] == [
+        ("+596696123433", "America/Martinique"),
+        ("+590690123434", "America/Guadeloupe"),
+        ("+262262123456", "Indian/Reunion"),
+        ("+594594123456", "America/Cayenne"),
+    ]
+
+
+def test_update_changes_existing_contacts_with_an_audit(conn: Conn, campaign_id: int, tmp_path: Path) -> None:
+    first = write(tmp_path, "phone;prenom;ville\n0611111111;Ana;Lyon\n0622222222;Bo;Nice\n")
+    assert import_contacts(conn, first, campaign_id).imported == 2
+    second = write(
+        tmp_path,
+        "phone;prenom;consent\n0611111111;;web-2026\n0622222222;Bo;\n0633333333;Cy;web\n",
+        "consent.csv",
+    )
+    report = import_contacts(conn, second, campaign_id, update=True, actor="ana@example.com")
+    assert (report.imported, report.updated, report.duplicate) == (1, 1, 1)
+    rows = {r["phone"]: r for r in contacts(conn)}
+    assert rows["+33611111111"]["consent"] == "web-2026" and rows["+33611111111"]["first_name"] == "Ana"
+    assert rows["+33622222222"]["consent"] == ""
+    assert rejects(report.rejects_file)[1][:2] == ["3", "already in the campaign, nothing to change"]
+    audit = conn.execute("SELECT actor, action, target, details FROM audit_log").fetchall()
+    assert len(audit) == 1 and audit[0]["actor"] == "ana@example.com"
+    assert audit[0]["action"] == "contact.update" and audit[0]["details"]["line"] == 2
+    assert audit[0]["details"]["changes"] == {"consent": ["", "web-2026"]}
