@@ -20,6 +20,7 @@ from typing import Protocol
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from calls.ari_health import AriHealth, about_the_contact
 from calls.outcomes import ConversationResult, Outcome, outcome_for
 from calls.pacing import Pacer
 from calls.store import CallStore
@@ -103,6 +104,7 @@ class ControllerStats:
 
     originated: int = 0
     settled: int = 0
+    given_back: int = 0  # claimed rows returned undialled (ARI unavailable), attempt given back
     peak_live: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
 
@@ -119,6 +121,7 @@ class Controller:
         options: ControllerOptions,
         session_factory: SessionFactory,
         events_ready: Callable[[], Awaitable[None]] | None = None,
+        events_connected: asyncio.Event | None = None,
         clock: Clock = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -133,6 +136,8 @@ class Controller:
         self.store = CallStore(pool)
         self.writer = db.write_behind(pool)
         self.db_ok = True  # False from a failed claim until the next one gets through
+        self.ari_health = AriHealth(events_connected, monotonic)
+        self._not_dialling: str | None = None  # the ARI problem last logged
         self.pacer = Pacer(global_cap=options.global_max_calls)
         self.transfers = TransferDesk(ari, ring_timeout_s=options.transfer_ring_timeout_s)
         self.calls: dict[str, LiveCall] = {}
@@ -202,6 +207,9 @@ class Controller:
     async def _dialer_loop(self) -> None:
         failures = 0
         while not self.stopping.is_set():
+            if not self._ari_ready():
+                await self._pause(0.2)
+                continue
             slots = self.pacer.free_slots()
             claimed: list[ClaimedCall] = []
             if slots > 0:
@@ -225,6 +233,16 @@ class Controller:
                 await self._dial(call)
             if not claimed:
                 await self._wait_for_capacity()
+
+    def _ari_ready(self) -> bool:
+        """May we dial? Logs when dialling stops for an ARI problem and when it resumes."""
+        problem = self.ari_health.problem()
+        if problem is not None and problem != self._not_dialling:
+            log.warning("not dialling: %s", problem)
+        elif problem is None and self._not_dialling is not None:
+            log.info("ARI available again, dialling")
+        self._not_dialling = problem
+        return problem is None
 
     def _database_lost(self, exc: Exception) -> None:
         if self.db_ok:
@@ -251,6 +269,9 @@ class Controller:
 
     async def _dial(self, call: ClaimedCall) -> None:
         now = self.clock()
+        if not self._ari_ready():
+            await self._give_back(call, None, f"not dialled: {self._not_dialling}")
+            return
         decision = compliance.check(call.compliance_profile, call.contact_context(), now)
         if not decision.allowed:
             await self._refuse(call, decision.reason, decision.next_allowed)
@@ -294,12 +315,38 @@ class Controller:
                 await self._hangup(channel_id)
                 await self._settle(live, cause=None, cause_text="attempt already live (409): hung up")
                 return
+            if not about_the_contact(exc):
+                hold = self.ari_health.refused(exc)
+                log.error(
+                    "originate refused by Asterisk, attempt given back, not dialling for %.0f s: %s",
+                    hold,
+                    exc,
+                    extra={"call_id": call_id, "campaign": call.campaign_name},
+                )
+                self._untrack(live)
+                await self._give_back(call, call_id, f"ARI unavailable: {exc}")
+                return
             log.error("originate failed: %s", exc, extra={"call_id": call_id, "campaign": call.campaign_name})
             await self._settle(live, cause=None, cause_text=f"originate failed: {exc}")
             return
+        self.ari_health.accepted()
         live.originated = True
         self.stats.originated += 1
         CALLS_ORIGINATED.labels(campaign=call.campaign_name).inc()
+
+    async def _give_back(self, call: ClaimedCall, call_id: int | None, reason: str) -> None:
+        """Return a claimed row undialled: its call row (if written) goes, its attempt comes back."""
+        if call_id is not None:
+            await self.store.forget_call(call_id)
+        owner, now = self.options.robot_id, self.clock()
+        try:
+            await self.writer.run(
+                f"giving back row {call.queue_id}",
+                lambda: queue.reschedule(self.pool, call.queue_id, owner, now, reason[:200], now=now),
+            )
+        except QueueError as exc:
+            log.warning("queue row not given back: %s", exc)
+        self.stats.given_back += 1
 
     async def _refuse(self, call: ClaimedCall, reason: str, next_allowed: datetime | None) -> None:
         extra = {"campaign": call.campaign_name, "reason": reason}
@@ -326,14 +373,37 @@ class Controller:
         ACTIVE_CALLS.set(len(self.calls))
         self.stats.peak_live = max(self.stats.peak_live, len(self.calls))
 
+    def _untrack(self, live: LiveCall) -> None:
+        self.calls.pop(live.channel_id, None)
+        self.pacer.finished(live.claimed.campaign_id)
+        ACTIVE_CALLS.set(len(self.calls))
+        if not self.calls:
+            self.idle.set()
+        self._capacity.set()
+
     # ------------------------------------------------------------------ events
 
     async def _event_loop(self) -> None:
-        async for event in self.events:
+        """Handle ARI events; if the stream fails, stop dialling, say so and open it again."""
+        failures = 0
+        while True:
             try:
-                await self.handle_event(event)
-            except Exception:
-                log.exception("error while handling %s", event.type)
+                async for event in self.events:
+                    failures = 0
+                    try:
+                        await self.handle_event(event)
+                    except Exception:
+                        log.exception("error while handling %s", event.type)
+            except Exception as exc:
+                failures += 1
+                self.ari_health.stream_error = f"{type(exc).__name__}: {exc}"
+                log.error("ARI event stream failed, not dialling until it is back: %s", exc, exc_info=exc)
+                await asyncio.sleep(db.retry_delay(failures + 3))  # 0.4 s doubling up to 5 s
+                self.ari_health.stream_error = None  # reopening: the socket state gates dialling now
+                continue
+            self.ari_health.stream_error = "the event stream ended"
+            log.error("ARI event stream ended, not dialling")
+            return
 
     async def handle_event(self, event: AriEvent) -> None:
         """Apply one ARI event to the call it concerns."""
@@ -440,28 +510,23 @@ class Controller:
             )
         except QueueError as exc:
             log.warning("queue row not settled: %s", exc, extra={"call_id": live.call_id})
-        self.calls.pop(live.channel_id, None)
-        self.pacer.finished(call.campaign_id)
-        ACTIVE_CALLS.set(len(self.calls))
+        self._untrack(live)
         CALL_OUTCOMES.labels(outcome=outcome.value).inc()
         self.stats.settled += 1
         self.stats.outcomes[outcome.value] = self.stats.outcomes.get(outcome.value, 0) + 1
         log.info(
             "call settled: %s", outcome.value, extra={"call_id": live.call_id, "campaign": call.campaign_name}
         )
-        if not self.calls:
-            self.idle.set()
-        self._capacity.set()
         for count, future in list(self._settled_waiters):
             if self.stats.settled >= count and not future.done():
                 future.set_result(None)
                 self._settled_waiters.remove((count, future))
 
     async def _settle_queue(
-        self, call: ClaimedCall, outcome: Outcome, result: ConversationResult, now: datetime
+        self, call: ClaimedCall, outcome: Outcome, result: ConversationResult, now: datetime | None = None
     ) -> None:
         """Close the queue row: a callback request reschedules it inside the calling windows."""
-        owner = self.options.robot_id
+        owner, now = self.options.robot_id, now or self.clock()
         if result.dnc:
             await queue.complete(self.pool, call.queue_id, owner, "dnc", now=now)
         elif result.callback_at is not None:

@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
+from calls.ari_health import AriHealth
 from calls.controller import Controller, ControllerOptions, LiveCall
 from calls.conversation import ConversationDeps, ScenarioConversation
 from calls.nlp_health import nlp_check
@@ -109,6 +110,7 @@ def build_controller(
         ari=ari,
         events=stream,
         events_ready=stream.wait_connected,
+        events_connected=stream.connected,
         options=options,
         session_factory=session,
     )
@@ -174,7 +176,7 @@ async def run_robot(
             if isinstance(conversation, ScenarioConversationFactory)
             else NluService.from_settings(settings)
         )
-        await _serve_health(stack, settings, robot_checks(pool, ari, nlu))
+        await _serve_health(stack, settings, robot_checks(pool, ari, nlu, controller.ari_health))
         if isinstance(conversation, ScenarioConversationFactory):
             warm = asyncio.create_task(conversation.warm_up_asr(settings.asr_warm_recognizers))
             stack.callback(warm.cancel)
@@ -191,8 +193,14 @@ async def run_robot(
         log.info("robot stopped: %d calls settled", controller.stats.settled)
 
 
-def robot_checks(pool: AsyncConnectionPool, ari: AriClient, nlu: NluService) -> dict[str, HealthCheck]:
-    """The robot's health checks: ``db``, ``ari`` and ``nlp`` (served as ``/health/<name>``)."""
+def robot_checks(
+    pool: AsyncConnectionPool, ari: AriClient, nlu: NluService, dialer: AriHealth | None = None
+) -> dict[str, HealthCheck]:
+    """The robot's health checks: ``db``, ``ari`` and ``nlp`` (served as ``/health/<name>``).
+
+    ``ari`` fails when ``GET /asterisk/ping`` fails, and when the dialer's view of ARI (``dialer``:
+    event stream down, an originate refused by Asterisk) keeps it from dialling.
+    """
 
     async def check_db() -> dict[str, object]:
         try:
@@ -207,7 +215,7 @@ def robot_checks(pool: AsyncConnectionPool, ari: AriClient, nlu: NluService) -> 
             await ari.ping()
         except AriError as exc:
             return {"ok": False, "error": str(exc)}
-        return {"ok": True}
+        return dialer.report() if dialer is not None else {"ok": True}
 
     return {"db": check_db, "ari": check_ari, "nlp": nlp_check(nlu)}
 

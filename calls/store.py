@@ -145,6 +145,10 @@ class CallStore:
             {"call_id": call_id, "at": at, "cause": cause, "cause_text": cause_text, "outcome": outcome},
         )
 
+    async def forget_call(self, call_id: int) -> None:
+        """Delete the row of a call that was never dialled (Asterisk refused the originate)."""
+        await self._write("forget_call", {"call_id": call_id})
+
     async def unfinished_calls(self, robot_id: str) -> list[dict[str, Any]]:
         """Calls this robot started and never closed (to reconcile after a restart)."""
 

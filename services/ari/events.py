@@ -152,7 +152,7 @@ def parse_event(data: Mapping[str, Any]) -> AriEvent:
         if parser is None:
             return Unknown(**_base(data), raw=dict(data))
         return parser(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise AriError(f"malformed ARI event {str(data)[:200]}: {exc!r}", retryable=False) from exc
 
 

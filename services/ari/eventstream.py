@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,6 +16,23 @@ from services.errors import AriError
 log = logging.getLogger(__name__)
 
 ReconnectHook = Callable[[], Awaitable[None]]
+
+
+def parse_or_skip(text: str) -> AriEvent | None:
+    """The event of one message, or None for a malformed one (logged with its type and start)."""
+    try:
+        return parse_event_text(text)
+    except AriError as exc:
+        log.warning("malformed ARI event skipped (type %s): %s", _event_type(text), exc)
+        return None
+
+
+def _event_type(text: str) -> str:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return "unknown: not JSON"
+    return str(data.get("type", "missing")) if isinstance(data, dict) else f"unknown: {type(data).__name__}"
 
 
 class AriEventStream:
@@ -68,11 +86,16 @@ class AriEventStream:
                         if self.connections > 1 and self.on_reconnect is not None:
                             await self.on_reconnect()
                         self.connected.set()
-                        async for message in ws:
-                            if message.type == aiohttp.WSMsgType.TEXT:
-                                yield parse_event_text(message.data)
-                            elif message.type == aiohttp.WSMsgType.ERROR:
-                                break
+                        try:
+                            async for message in ws:
+                                if message.type == aiohttp.WSMsgType.TEXT:
+                                    event = parse_or_skip(message.data)
+                                    if event is not None:
+                                        yield event
+                                elif message.type == aiohttp.WSMsgType.ERROR:
+                                    break
+                        finally:
+                            self.connected.clear()
                 except aiohttp.WSServerHandshakeError as exc:
                     if exc.status == 401:
                         raise AriError(

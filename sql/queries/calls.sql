@@ -32,6 +32,11 @@ SET status = 'ended', ended_at = %(at)s, hangup_cause = %(cause)s, hangup_cause_
 WHERE id = %(call_id)s AND status <> 'ended'
 RETURNING id;
 
+-- name: forget_call
+-- An originate Asterisk refused for a reason of its own (outage, shutdown): the attempt did not
+-- happen, its call row goes with it (call_queue.attempt = number of call rows).
+DELETE FROM calls WHERE id = %(call_id)s AND status = 'originating';
+
 -- name: unfinished_calls_of_robot
 SELECT c.id, c.queue_id, c.channel_id, c.campaign_id, c.answered_at, q.lease_owner, q.status AS queue_status
 FROM calls c

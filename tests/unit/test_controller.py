@@ -144,12 +144,12 @@ async def test_409_hangs_the_live_attempt_up_and_retries_later_without_ringing_t
     ]
 
 
-async def test_originate_failure_settles_the_attempt_as_failed(
+async def test_originate_refused_for_the_contact_settles_the_attempt_as_failed(
     conn: psycopg.Connection[Row], pool: AsyncConnectionPool
 ) -> None:
     clock = ManualClock(TUESDAY_MORNING)
     [qid] = seed(conn, ["+33612345678"], clock.now)
-    ari = Pbx(fail=AriError("Asterisk unreachable", retryable=True))
+    ari = Pbx(fail=AriError("Asterisk unreachable: invalid endpoint", status=400))
     controller = controller_for(pool, ari, clock)
     async with running(controller):
         await asyncio.wait_for(controller.wait_settled(1), 10)
