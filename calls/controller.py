@@ -362,7 +362,7 @@ class Controller:
             outcome = "dnc" if call.in_dnc else "rejected"
             await self.writer.run(
                 f"closing row {call.queue_id}",
-                lambda: queue.complete(self.pool, call.queue_id, owner, outcome, now=now),
+                lambda: queue.complete(self.pool, call.queue_id, owner, outcome, now=now, dialled=False),
             )
 
     def _track(self, live: LiveCall) -> None:

@@ -18,7 +18,9 @@ Profiles:
 
 * ``us-tcpa`` — 08:00–21:00 in the called party's local time and the do-not-call list
   (47 CFR § 64.1200(c)(1) and (c)(2), Telephone Consumer Protection Act).
-* ``none`` — no rule (tests, internal numbers).
+* ``none`` — no calling hours, caps or consent (tests, internal numbers).
+
+The do-not-call list applies under every profile (profiles differ on hours, caps and consent).
 
 A refused dial is rescheduled to ``Decision.next_allowed``; ``next_allowed is None`` means the
 contact must never be called under this profile (DNC, no consent).
@@ -128,10 +130,10 @@ def next_allowed(profile: str, tz: str, now: datetime) -> datetime:
 def check(profile: str, contact: ContactContext, now: datetime) -> Decision:
     """May ``contact`` be dialled at ``now`` under ``profile``? If not, why and when."""
     _check_profile(profile)
+    if contact.in_dnc:  # under every profile: the list is the callee's own wish
+        return Decision(False, "on the do-not-call list", None)
     if profile == "none":
         return Decision(True)
-    if contact.in_dnc:
-        return Decision(False, "on the do-not-call list", None)
     if profile == "fr" and not contact.b2b and not contact.consent.strip():
         return Decision(
             False, "no consent recorded (art. L.223-1; mark the campaign B2B or fix consent)", None

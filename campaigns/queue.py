@@ -92,9 +92,17 @@ def _claimed(row: dict[str, Any]) -> ClaimedCall:
 
 
 async def complete(
-    pool: AsyncConnectionPool, queue_id: int, owner: str, outcome: str, now: datetime | None = None
+    pool: AsyncConnectionPool,
+    queue_id: int,
+    owner: str,
+    outcome: str,
+    now: datetime | None = None,
+    *,
+    dialled: bool = True,
 ) -> retry.Verdict:
     """Finish a leased row with a call outcome; retry later per the campaign policy, or mark done.
+
+    ``dialled=False`` closes a row that was never dialled (DNC, no consent): its attempt is given back.
 
     Raises QueueError when the row is not leased by ``owner`` (e.g. completed twice, reaped).
     """
@@ -115,6 +123,7 @@ async def complete(
                 "not_before": verdict.not_before,
                 "outcome": outcome,
                 "wait_reason": f"retry after {outcome}" if verdict.retry else None,
+                "given_back": 0 if dialled else 1,
                 "now": at,
             },
         )

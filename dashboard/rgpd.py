@@ -29,6 +29,8 @@ def _delete_files(paths: list[str]) -> int:
 async def erase_contact(pool: AsyncConnectionPool, contact_id: int, actor: str) -> dict[str, int]:
     """Anonymise a contact: personal fields, transcripts, lead answers and recording files; audited.
 
+    Its pending queue rows are cancelled (and the claim skips erased contacts).
+
     DNC entries are kept on purpose (the opposition itself must survive erasure).
     """
     async with pool.connection() as conn, conn.transaction():
@@ -41,6 +43,7 @@ async def erase_contact(pool: AsyncConnectionPool, contact_id: int, actor: str) 
             await conn.execute(query("dashboard", "erase_contact_turns"), {"contact_id": contact_id})
         ).rowcount
         await conn.execute(query("dashboard", "erase_contact_calls"), {"contact_id": contact_id})
+        await conn.execute(query("dashboard", "erase_contact_queue"), {"contact_id": contact_id})
         await conn.execute(query("dashboard", "erase_contact_leads"), {"contact_id": contact_id})
         details = {"turns": turns, "recordings": len(paths)}
         await conn.execute(

@@ -162,6 +162,12 @@ UPDATE turns SET text = '' WHERE call_id IN (SELECT id FROM calls WHERE contact_
 -- name: erase_contact_calls
 UPDATE calls SET recording_path = NULL WHERE contact_id = %(contact_id)s;
 
+-- name: erase_contact_queue
+-- Nothing of an erased contact is dialled again: every queue row not leased is cancelled (a call
+-- in progress ends normally; the claim never returns an erased contact).
+UPDATE call_queue SET status = 'cancelled', wait_reason = 'contact erased (RGPD)', updated_at = now()
+WHERE contact_id = %(contact_id)s AND status = 'pending';
+
 -- name: erase_contact_leads
 UPDATE leads SET answers = '{}'::jsonb, summary = '', rationale = '' WHERE contact_id = %(contact_id)s;
 

@@ -43,6 +43,8 @@ picked AS (
         SELECT p.id, p.priority, p.not_before
         FROM call_queue p
         WHERE p.campaign_id = r.id AND p.status = 'pending' AND p.not_before <= %(now)s
+          -- never an erased contact (RGPD), whatever the state of its row
+          AND NOT EXISTS (SELECT 1 FROM contacts e WHERE e.id = p.contact_id AND e.erased_at IS NOT NULL)
         ORDER BY p.priority DESC, p.not_before, p.id
         LIMIT LEAST(r.free, %(n)s)
         FOR UPDATE SKIP LOCKED
@@ -75,8 +77,9 @@ WHERE q.id = %(queue_id)s AND q.status = 'leased' AND q.lease_owner = %(owner)s
 FOR UPDATE OF q;
 
 -- name: finish
+-- %(given_back)s is 1 when the row is closed without a dial (DNC, no consent): attempt counts dials.
 UPDATE call_queue
-SET status = %(status)s, not_before = COALESCE(%(not_before)s, not_before), last_result = %(outcome)s,
+SET status = %(status)s, attempt = GREATEST(attempt - %(given_back)s, 0), not_before = COALESCE(%(not_before)s, not_before), last_result = %(outcome)s,
     lease_owner = NULL, lease_expires = NULL, wait_reason = %(wait_reason)s, updated_at = %(now)s
 WHERE id = %(queue_id)s;
 

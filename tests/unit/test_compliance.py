@@ -137,8 +137,18 @@ def test_us_tcpa_hours_in_called_party_zone() -> None:
     assert late.next_allowed == datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("America/New_York"))
 
 
-def test_none_profile_allows_everything() -> None:
-    assert check("none", ctx(in_dnc=True, consent=""), paris(2026, 12, 25, 3, 0)).allowed
+def test_none_profile_has_no_hours_caps_or_consent() -> None:
+    assert check("none", ctx(consent=""), paris(2026, 12, 25, 3, 0)).allowed
+
+
+@pytest.mark.parametrize("profile", ["fr", "us-tcpa", "none"])
+def test_the_dnc_list_applies_under_every_profile(profile: str) -> None:
+    decision = check(profile, ctx(in_dnc=True), paris(2026, 11, 24, 11))
+    assert (decision.allowed, decision.reason, decision.next_allowed) == (
+        False,
+        "on the do-not-call list",
+        None,
+    )
 
 
 def test_bad_inputs() -> None:
