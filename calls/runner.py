@@ -17,7 +17,9 @@ from psycopg_pool import AsyncConnectionPool
 from calls.ari_health import AriHealth
 from calls.controller import Controller, ControllerOptions, LiveCall
 from calls.conversation import ConversationDeps, ScenarioConversation
+from calls.jobs import robot_jobs
 from calls.nlp_health import nlp_check
+from calls.scheduler import JobRunner
 from calls.session import Conversation, MediaCallSession, MediaTransportConfig
 from calls.store import CallStore
 from scenarios import library
@@ -177,6 +179,10 @@ async def run_robot(
             else NluService.from_settings(settings)
         )
         await _serve_health(stack, settings, robot_checks(pool, ari, nlu, controller.ari_health))
+        if settings.scheduler_enabled:
+            jobs = JobRunner(pool, url, settings, robot_id(settings), robot_jobs(settings))
+            await jobs.start()
+            stack.push_async_callback(jobs.stop)
         if isinstance(conversation, ScenarioConversationFactory):
             warm = asyncio.create_task(conversation.warm_up_asr(settings.asr_warm_recognizers))
             stack.callback(warm.cancel)

@@ -107,13 +107,18 @@ def _numbers(
                 report.rejected += 1
 
 
+def list_age(conn: Conn, now: datetime | None = None, source: str = "bloctel") -> timedelta | None:
+    """How old the latest import of ``source`` is, or None if it was never imported."""
+    row = conn.execute(query("dnc", "latest_import"), {"source": source}).fetchone()
+    last = row["imported_at"] if row else None
+    return None if last is None else _now(now) - last
+
+
 def staleness_warning(conn: Conn, now: datetime | None = None) -> str | None:
     """A warning when the latest Bloctel import is missing or older than 30 days."""
-    row = conn.execute(query("dnc", "latest_import"), {"source": "bloctel"}).fetchone()
-    last = row["imported_at"] if row else None
-    if last is None:
+    age = list_age(conn, now)
+    if age is None:
         return "no Bloctel list was ever imported (`minibot dnc import FILE --source bloctel`)"
-    age = _now(now) - last
     if age > BLOCTEL_MAX_AGE:
         return f"the latest Bloctel import is {age.days} days old (over 30): import a fresh list"
     return None

@@ -20,6 +20,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     ),
     "simulate": ("commands.simulate", "The simulated PBX and simulated conversations."),
     "models": ("commands.models", "Speech models: download and inspect Vosk models."),
+    "jobs": ("commands.jobs", "Scheduled jobs: what runs when, and how it went."),
 }
 
 # Single commands (not groups): name -> (module, function, help).

@@ -14,9 +14,10 @@ import psycopg
 import typer
 from rich.table import Table
 
-from campaigns import store
+from campaigns import compliance, scheduling, store
 from campaigns.models import CampaignSettings
 from campaigns.phones import mask_phone
+from campaigns.schedule import CampaignSchedule, parse_window
 from commands import group_help
 from commands.common import JsonOpt, console, database_url, err_console, operator, print_json
 from services import db
@@ -272,6 +273,7 @@ def status_command(name: Name, json_output: JsonOpt = False) -> None:
     with _conn() as conn:
         campaign = store.get(conn, name)
         queue_counts, outcome_counts = store.status_counts(conn, campaign.name)
+        plan, gate_open, gate_reason = scheduling.schedule_of(conn, campaign.name)
     queue = {status: queue_counts.get(status, 0) for status in ("pending", "leased", "done", "cancelled")}
     if json_output:
         print_json(
@@ -281,9 +283,19 @@ def status_command(name: Name, json_output: JsonOpt = False) -> None:
                 "status": campaign.status,
                 "queue": queue,
                 "outcomes": outcome_counts,
+                "schedule": plan.as_json()
+                | {
+                    "starts_at": plan.starts_at.isoformat() if plan.starts_at else None,
+                    "ends_at": plan.ends_at.isoformat() if plan.ends_at else None,
+                    "dialling_now": gate_open,
+                    "reason": gate_reason,
+                },
             }
         )
         return
+    console.print(f"schedule: {describe_schedule(plan)}", soft_wrap=True)
+    if not gate_open:
+        console.print(f"[yellow]not dialling now:[/yellow] {gate_reason}", soft_wrap=True)
     table = Table("queue status", "rows", title=f"campaign {campaign.name} ({campaign.status})")
     for status, count in queue.items():
         table.add_row(status, str(count))
@@ -354,3 +366,71 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise typer.BadParameter(f"unknown time zone {name!r} (an IANA name such as Europe/Paris)") from None
+
+
+@app.command("schedule")
+def schedule_command(
+    name: Name,
+    *,
+    start: Annotated[
+        str | None, typer.Option(help="Start at this instant (ISO 8601, e.g. 2026-12-14T09:00+01:00).")
+    ] = None,
+    stop: Annotated[str | None, typer.Option(help="Stop at this instant (ISO 8601).")] = None,
+    window: Annotated[
+        list[str] | None,
+        typer.Option(help="Daily run window, repeatable: 'mon-fri 10:00-12:30' (inside the legal hours)."),
+    ] = None,
+    timezone: Annotated[str, typer.Option(help="Time zone of the windows.")] = "Europe/Paris",
+    holidays: Annotated[
+        str, typer.Option(help="Pause on this country's public holidays: FR, FR-974 (Réunion)…; '' for none.")
+    ] = "FR",
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the schedule.")] = False,
+) -> None:
+    """Set when the campaign runs: start/stop instants, daily windows, public-holiday pause."""
+    plan = CampaignSchedule() if clear else _plan(start, stop, window or [], timezone, holidays)
+    with _conn() as conn:
+        stored = scheduling.set_schedule(conn, name, plan, datetime.now(UTC))
+    console.print(f"campaign {name}: {describe_schedule(stored)}", soft_wrap=True)
+
+
+def _instant(raw: str | None, option: str) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{raw!r} is not an ISO 8601 instant, e.g. 2026-12-14T09:00", param_hint=option
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=compliance.zone("Europe/Paris"))
+
+
+def _plan(
+    start: str | None, stop: str | None, windows: list[str], tz: str, holidays: str
+) -> CampaignSchedule:
+    try:
+        compliance.zone(tz)
+        return CampaignSchedule(
+            starts_at=_instant(start, "--start"),
+            ends_at=_instant(stop, "--stop"),
+            windows=tuple(parse_window(w) for w in windows),
+            timezone=tz,
+            holidays_country=holidays,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def describe_schedule(plan: CampaignSchedule) -> str:
+    """One line an operator reads: start, stop, windows, holidays."""
+    if plan == CampaignSchedule():
+        return "no schedule (runs whenever it is running, within the legal hours)"
+    tz = compliance.zone(plan.timezone)
+    parts = [
+        f"starts {plan.starts_at.astimezone(tz):%Y-%m-%d %H:%M}" if plan.starts_at else "",
+        f"stops {plan.ends_at.astimezone(tz):%Y-%m-%d %H:%M}" if plan.ends_at else "",
+        f"windows {', '.join(str(w) for w in plan.windows)}" if plan.windows else "",
+        f"time zone {plan.timezone}",
+        f"paused on {plan.holidays_country} public holidays" if plan.holidays_country else "",
+    ]
+    return "; ".join(p for p in parts if p)

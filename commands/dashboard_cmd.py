@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 from aiohttp import web
 
+from campaigns import retention
 from commands import group_help
 from commands.common import console, database_url, run, settings
-from dashboard import rgpd, security
+from dashboard import security
 from dashboard.app import create_app
 from services import db
 
@@ -42,12 +43,12 @@ def purge(
 ) -> None:
     """Delete recordings and blank transcripts of calls that ended more than the retention period ago."""
     cfg = settings()
-    retention = cfg.retention_days if days is None else days
+    keep_days = cfg.retention_days if days is None else days
 
-    async def go() -> rgpd.PurgeResult:
+    async def go() -> retention.PurgeResult:
         pool = await db.open_pool(database_url(), min_size=1, max_size=2)
         try:
-            return await rgpd.purge_expired(pool, retention, datetime.now(UTC), "cli")
+            return await retention.purge_expired(pool, keep_days, datetime.now(UTC), "cli")
         finally:
             await pool.close()
 

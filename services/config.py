@@ -65,6 +65,15 @@ class Settings:
     secret_key: str = ""
     language: str = "fr"
     retention_days: int = 180
+    # Scheduler (jobs in every robot, each slot run once across robots)
+    scheduler_enabled: bool = True
+    timezone: str = "Europe/Paris"
+    dnc_max_age_days: int = 60
+    reports_dir: Path = field(default_factory=lambda: _default_data_dir() / "reports")
+    summary_webhook_url: str = ""
+    # Business metrics: what calls cost (per call placed, per minute of talk)
+    cost_per_call: float = 0.0
+    cost_per_minute: float = 0.0
 
 
 _PREFIX = "MINIBOT_"

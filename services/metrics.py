@@ -43,6 +43,53 @@ NLP_FALLBACKS = Counter(
     registry=REGISTRY,
 )
 
+FUNNEL_STAGES = ("dialled", "answered", "human", "qualified", "transferred")
+CAMPAIGN_FUNNEL = Gauge(
+    "minibot_campaign_funnel_calls",
+    "Calls of a campaign that reached each funnel stage (all time, from the database)",
+    ["campaign", "stage"],
+    registry=REGISTRY,
+)
+CAMPAIGN_RATE = Gauge(
+    "minibot_campaign_rate_ratio",
+    "Business rates of a campaign: answer, human (of answered), qualification (of humans), transfer",
+    ["campaign", "rate"],
+    registry=REGISTRY,
+)
+CAMPAIGN_TALK_MINUTES = Gauge(
+    "minibot_campaign_talk_minutes",
+    "Minutes of talk of a campaign (all time)",
+    ["campaign"],
+    registry=REGISTRY,
+)
+CAMPAIGN_COST = Gauge(
+    "minibot_campaign_cost",
+    "What a campaign cost from MINIBOT_COST_PER_CALL and MINIBOT_COST_PER_MINUTE: total, per call, "
+    "per qualified lead",
+    ["campaign", "kind"],
+    registry=REGISTRY,
+)
+QUEUE_DEPTH = Gauge(
+    "minibot_queue_rows", "Call-queue rows by campaign and status", ["campaign", "status"], registry=REGISTRY
+)
+DNC_LIST_AGE = Gauge(
+    "minibot_dnc_list_age_days",
+    "Age of the latest Bloctel import in days (-1: never imported)",
+    registry=REGISTRY,
+)
+JOB_RUNS = Counter(
+    "minibot_scheduler_job_runs_total",
+    "Scheduled job runs by result (ok, failed, skipped: another robot ran the slot)",
+    ["job", "result"],
+    registry=REGISTRY,
+)
+JOB_LAST_SUCCESS = Gauge(
+    "minibot_scheduler_job_last_success_timestamp_seconds",
+    "When each scheduled job last succeeded (Unix time)",
+    ["job"],
+    registry=REGISTRY,
+)
+
 HealthCheck = Callable[[], Awaitable[dict[str, object]]]
 
 

@@ -34,7 +34,7 @@ WITH running AS (
                ) leased
            ) AS free
     FROM campaigns c
-    WHERE c.status = 'running'
+    WHERE c.status = 'running' AND c.schedule_open
 ),
 picked AS (
     SELECT q.id

@@ -17,7 +17,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from dashboard import openapi, rgpd, security
+from campaigns import retention
+from dashboard import openapi, security
 from dashboard.app import create_app
 from tests.browser.dashboard_seed import PASSWORD, Seed, dashboard_settings, seed
 
@@ -255,12 +256,12 @@ async def test_retention_purge_only_touches_old_calls(
         "UPDATE calls SET ended_at = %s WHERE id = %s", (now - timedelta(days=200), seeded.ended_call_id)
     )
     conn.execute("UPDATE turns SET text = 'recent' WHERE call_id <> %s", (seeded.ended_call_id,))
-    result = await rgpd.purge_expired(pool, 180, now, "cli")
+    result = await retention.purge_expired(pool, 180, now, "cli")
     assert (result.recordings, result.files_deleted, result.transcripts) == (1, 1, 4)
     assert not (tmp_path / "rec" / "call-1.wav").exists()
     row = conn.execute("SELECT recording_path FROM calls WHERE id = %s", (seeded.ended_call_id,)).fetchone()
     assert row == {"recording_path": None}
-    again = await rgpd.purge_expired(pool, 180, now, "cli")
+    again = await retention.purge_expired(pool, 180, now, "cli")
     assert (again.recordings, again.transcripts) == (0, 0)
 
 
