@@ -147,10 +147,12 @@ class FakeOllama:
         reply = self.script[min(len(self.requests), len(self.script)) - 1] if self.script else Reply()
         async with self._slot:  # one model slot: later requests wait their turn
             load_ns = await self._load()
+            generating = time.perf_counter_ns()
             if reply.hang or reply.kind == "hang":
                 await self._release.wait()
             if reply.delay_s:
                 await asyncio.sleep(reply.delay_s)
+            eval_ns = time.perf_counter_ns() - generating
             self._expires_at = self.clock() + keep_alive
         if reply.status != 200:
             return _error(reply.status, ERRORS.get(reply.status, f"HTTP {reply.status}"))
@@ -164,8 +166,9 @@ class FakeOllama:
         done_reason = "stop"
         if 0 <= num_predict < _tokens(content):
             content, done_reason = content[: num_predict * 4], "length"
+        prompt = sum(_tokens(str(m.get("content", ""))) for m in body["messages"])
         final = self._final(
-            name, content, done_reason=done_reason, started=started, load_ns=load_ns, body=body
+            name, content, done_reason, prompt, started=started, load_ns=load_ns, eval_ns=eval_ns
         )
         if reply.kind == "no_message":
             final.pop("message")
@@ -205,10 +208,17 @@ class FakeOllama:
         )
 
     def _final(
-        self, name: str, content: str, *, done_reason: str, started: int, load_ns: int, body: dict[str, Any]
+        self,
+        name: str,
+        content: str,
+        done_reason: str,
+        prompt: int,
+        *,
+        started: int,
+        load_ns: int,
+        eval_ns: int,
     ) -> dict[str, Any]:
-        prompt = sum(_tokens(str(m.get("content", ""))) for m in body.get("messages", []))
-        output = _tokens(content)
+        """The last object of an answer; durations are measured (queue wait, load, generation)."""
         return {
             "model": name,
             "created_at": _now(),
@@ -218,9 +228,9 @@ class FakeOllama:
             "total_duration": time.perf_counter_ns() - started,
             "load_duration": load_ns,
             "prompt_eval_count": prompt,
-            "prompt_eval_duration": prompt * 2_000_000,  # ~500 tokens/s, as a small model on 2 cores
-            "eval_count": output,
-            "eval_duration": output * 30_000_000,  # ~33 tokens/s under a schema
+            "prompt_eval_duration": 0,
+            "eval_count": _tokens(content),
+            "eval_duration": eval_ns,
         }
 
     async def _stream(
