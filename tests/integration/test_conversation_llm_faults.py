@@ -79,3 +79,28 @@ async def test_a_missing_model_is_asked_once_and_the_call_goes_on(
     assert len(fake.requests) == 1  # the analysis did not ask again
     lead = lead_of(conn, live.call_id)
     assert lead["status"] == "not_interested" and lead["summary_source"] == "fallback"
+
+
+async def test_a_slow_model_is_covered_by_a_filler_and_still_decides(
+    conn: Conn, pool: AsyncConnectionPool, tts: CachedTts, claimed: ClaimedCall
+) -> None:
+    yes = {"intent": "yes", "confidence": 0.9, "sentiment": "positive"}
+    dnc = "Ne m'appelez plus jamais, retirez mon numéro."
+    async with running(FakeOllama(script=[Reply(yes, delay_s=0.6)])) as fake:
+        nlu = NluService(fake.url, "qwen2.5:3b", budget_ms=150, filler_ms=3000, analysis_budget_ms=1000)
+        live, result, _ = await converse(pool, tts, claimed, [UNSURE, dnc], nlu=nlu)
+
+    bot = conn.execute(
+        "SELECT step, text FROM turns WHERE call_id = %s AND speaker = 'bot' ORDER BY seq", (live.call_id,)
+    ).fetchall()
+    assert [r["step"] for r in bot][:3] == ["intro", "intro", "q1_savings"]
+    assert bot[1]["text"] == "Je vois…"  # said while the model thought, then its answer steered the call
+    rows = conn.execute(
+        "SELECT step, intent, nlu_source FROM turns WHERE call_id = %s AND speaker = 'caller' ORDER BY seq",
+        (live.call_id,),
+    ).fetchall()
+    assert [tuple(r.values()) for r in rows] == [
+        ("intro", "yes", "llm"),
+        ("q1_savings", "do_not_call", "fast"),
+    ]
+    assert result.dnc and lead_of(conn, live.call_id)["status"] == "do_not_call"
