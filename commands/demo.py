@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import shutil
+
 from rich.progress import Progress
 from rich.table import Table
 
 from calls.demo import run_demo
 from calls.runner import scenario_conversation
 from commands.common import console, run, settings
+from services.errors import ConfigError
 from services.logs import setup_logging
+
+DEMO_PROGRAMS = ("espeak-ng", "sox")  # the simulated callers' voices
 
 
 def demo() -> None:
     """Dial a demo campaign through the simulated PBX (real audio, VAD, ASR) and show the outcomes."""
+    missing = [name for name in DEMO_PROGRAMS if shutil.which(name) is None]
+    if missing:
+        names = " ".join(missing)
+        raise ConfigError(
+            f"the demo's simulated callers speak with espeak-ng and sox; missing: {names}. Run `make demo` "
+            f"(it installs them as root) or `sudo apt-get install -y {names}`"
+        )
     config = settings()
     setup_logging("WARNING")
     console.print("MiniBot demo: campaign 'demo' through the simulated PBX (no phone line needed)")

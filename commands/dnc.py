@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from campaigns import dnc
+from campaigns.phones import normalize
 from commands import group_help
-from commands.common import ExitCode, console, database_url, err_console
+from commands.common import ExitCode, JsonOpt, console, database_url, err_console, print_json
 from services import db
 
 app = typer.Typer(help=group_help("dnc"), no_args_is_help=True)
@@ -38,19 +39,33 @@ def remove_command(number: Number, country: Country = "FR") -> None:
 
 
 @app.command("check")
-def check_command(number: Number, country: Country = "FR") -> None:
-    """Tell whether a number is on the list (exit code 0 when listed, 3 when not)."""
+def check_command(number: Number, country: Country = "FR", json_output: JsonOpt = False) -> None:
+    """Tell whether a number is on the list: exit code 0 when listed, 3 when not (for scripts)."""
     with db.connect(database_url(), autocommit=True) as conn:
         entry = dnc.check(conn, number, region=country)
         warning = dnc.staleness_warning(conn)
-    if warning:
-        err_console.print(f"[yellow]warning:[/yellow] {warning}")
+    if json_output:
+        print_json(
+            {
+                "number": number,
+                "phone": entry["phone"] if entry else normalize(number, country),
+                "listed": entry is not None,
+                "source": entry["source"] if entry else None,
+                "reason": entry["reason"] if entry else None,
+                "added_at": entry["added_at"] if entry else None,
+                "warning": warning,
+            }
+        )
+    else:
+        if warning:
+            err_console.print(f"[yellow]warning:[/yellow] {warning}")
+        if entry is None:
+            console.print(f"{number}: not on the do-not-call list")
+        else:
+            added = f"{entry['added_at']:%Y-%m-%d}"
+            console.print(f"{entry['phone']}: DO NOT CALL (source {entry['source']}, added {added})")
     if entry is None:
-        console.print(f"{number}: not on the do-not-call list")
         raise typer.Exit(int(ExitCode.NOT_FOUND))
-    console.print(
-        f"{entry['phone']}: DO NOT CALL (source {entry['source']}, added {entry['added_at']:%Y-%m-%d})"
-    )
 
 
 @app.command("import")

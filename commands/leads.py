@@ -10,17 +10,19 @@ import typer
 from psycopg_pool import AsyncConnectionPool
 from rich.table import Table
 
+from campaigns import store as campaigns
 from commands import group_help
-from commands.common import console, database_url, run
+from commands.common import JsonOpt, console, database_url, print_json, run
 from dashboard import store
 from dashboard.export import csv_chunks
 from dashboard.store import FilterError, LeadFilter
 from services import db
+from services.csvout import csv_style
 from services.errors import ConfigError
 
 app = typer.Typer(help=group_help("leads"), no_args_is_help=True)
 
-CampaignOpt = Annotated[int | None, typer.Option("--campaign", help="Campaign id")]
+CampaignOpt = Annotated[str | None, typer.Option("--campaign", "-c", help="Campaign name or id")]
 StatusOpt = Annotated[str | None, typer.Option("--status", help="qualified, not_interested, callback, ...")]
 ScoreOpt = Annotated[int | None, typer.Option("--min-score")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="First day, YYYY-MM-DD")]
@@ -30,14 +32,24 @@ SortOpt = Annotated[str, typer.Option("--sort", help="recent or score")]
 
 def _filter(
     *,
-    campaign: int | None,
+    campaign: str | None,
     status: str | None,
     min_score: int | None,
     since: str | None,
     until: str | None,
     sort: str,
 ) -> LeadFilter:
-    raw = {"campaign_id": campaign, "status": status, "min_score": min_score, "since": since, "until": until}
+    campaign_id = None
+    if campaign is not None:
+        with db.connect(database_url(), autocommit=True) as conn:
+            campaign_id = campaigns.get(conn, campaign).id
+    raw = {
+        "campaign_id": campaign_id,
+        "status": status,
+        "min_score": min_score,
+        "since": since,
+        "until": until,
+    }
     try:
         return LeadFilter.parse({k: str(v) for k, v in raw.items() if v is not None} | {"sort": sort})
     except FilterError as exc:
@@ -57,7 +69,8 @@ def list_(
     since: SinceOpt = None,
     until: UntilOpt = None,
     sort: SortOpt = "recent",
-    limit: Annotated[int, typer.Option(help="At most this many rows (max 200)")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="At most this many rows (max 200)")] = 50,
+    json_output: JsonOpt = False,
 ) -> None:
     """Show leads, e.g. `minibot leads list --status qualified --min-score 2`."""
     flt = _filter(campaign=campaign, status=status, min_score=min_score, since=since, until=until, sort=sort)
@@ -69,8 +82,23 @@ def list_(
         finally:
             await pool.close()
 
+    rows = run(go())
+    if json_output:
+        keys = (
+            "id",
+            "created_at",
+            "campaign",
+            "status",
+            "score",
+            "phone",
+            "first_name",
+            "last_name",
+            "summary",
+        )
+        print_json([{k: r[k] for k in keys} for r in rows])
+        return
     table = Table("id", "date", "campaign", "status", "score", "phone", "name", "summary")
-    for r in run(go()):
+    for r in rows:
         name = f"{r['first_name'] or ''} {r['last_name'] or ''}".strip()
         table.add_row(
             str(r["id"]), f"{r['created_at']:%Y-%m-%d %H:%M}", r["campaign"], r["status"], str(r["score"]),
@@ -91,15 +119,22 @@ def export(
     since: SinceOpt = None,
     until: UntilOpt = None,
     sort: SortOpt = "recent",
+    csv_format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="plain (commas, for scripts) or excel (semicolons + BOM, French Excel)"
+        ),
+    ] = "plain",
 ) -> None:
     """Export every matching lead as CSV, e.g. `minibot leads export --status qualified -o leads.csv`."""
+    style = csv_style(csv_format)
     flt = _filter(campaign=campaign, status=status, min_score=min_score, since=since, until=until, sort=sort)
 
     async def go() -> None:
         pool = await _pool()
         handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
-            async for chunk in csv_chunks(pool, flt):
+            async for chunk in csv_chunks(pool, flt, style=style):
                 handle.write(chunk)
         finally:
             if output:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import AsyncIterator
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from dashboard.store import LeadFilter, iter_leads
+from services.csvout import EXCEL, CsvStyle, csv_writer
 
 CSV_COLUMNS = (
     "id", "created_at", "campaign", "status", "score", "phone", "first_name", "last_name",
@@ -27,11 +27,14 @@ def csv_cell(value: Any) -> str:
 
 
 async def csv_chunks(
-    pool: AsyncConnectionPool, flt: LeadFilter, rows_per_chunk: int = 500
+    pool: AsyncConnectionPool, flt: LeadFilter, rows_per_chunk: int = 500, style: CsvStyle = EXCEL
 ) -> AsyncIterator[str]:
-    """The header line, then CSV text in chunks of ``rows_per_chunk`` leads."""
+    """The header line, then CSV text in chunks of ``rows_per_chunk`` leads.
+
+    French Excel's style by default (the dashboard's download); ``minibot leads export`` asks for plain CSV.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, style)
     writer.writerow(CSV_COLUMNS)
     count = 0
     async for row in iter_leads(pool, flt):

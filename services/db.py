@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import re
+import subprocess
 import time
 import warnings
 import weakref
@@ -58,6 +60,29 @@ def start_embedded_postgres(pgdata: Path) -> str:
     except Exception as exc:
         raise DatabaseError(f"could not start the embedded Postgres in {pgdata}: {exc}") from exc
     return url
+
+
+def stop_embedded_postgres(pgdata: Path) -> bool:
+    """Stop the embedded Postgres of ``pgdata`` if it runs; True when one was stopped."""
+    if not (pgdata / "postmaster.pid").is_file():
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+    except ImportError:  # pragma: no cover - dependency is declared
+        return False
+    owner = pgdata.owner() if os.geteuid() == 0 else None  # as root, it runs as its own system user
+    result = subprocess.run(
+        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"],
+        capture_output=True,
+        text=True,
+        user=owner,
+        check=False,
+    )
+    if result.returncode != 0 and (pgdata / "postmaster.pid").is_file():
+        raise DatabaseError(f"could not stop the embedded Postgres in {pgdata}: {result.stderr.strip()}")
+    return result.returncode == 0
 
 
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[dict[str, object]]:

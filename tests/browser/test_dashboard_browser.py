@@ -71,9 +71,9 @@ async def test_export_csv_downloads_the_filtered_leads(page: Page, base_url: str
     download = await info.value
     assert download.suggested_filename == "leads.csv"
     path = await download.path()
-    lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("id,created_at,campaign,status")
-    assert len(lines) == 2 and ",not_interested," in lines[1]
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("id;created_at;campaign;status")
+    assert len(lines) == 2 and ";not_interested;" in lines[1]
 
 
 async def test_viewer_sees_masked_numbers_and_no_controls(page: Page, base_url: str, seeded: Seed) -> None:

@@ -152,7 +152,9 @@ async def test_export_streams_the_current_filter(client: Client, conn: Conn) -> 
     await login_as(client, "supervisor")
     resp = await client.get("/leads/export.csv?status=qualified")
     assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(await resp.text())))
+    text = await resp.text()
+    assert text.startswith("\ufeffid;created_at;")  # French Excel: BOM and semicolons
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     assert [(r["status"], r["phone"]) for r in rows] == [("qualified", "+33612341234")]
     audit = conn.execute("SELECT action, details FROM audit_log").fetchone()
     assert audit == {"action": "leads.export", "details": {"status": "qualified", "sort": "recent"}}
