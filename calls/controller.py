@@ -60,6 +60,7 @@ class LiveCall:
     session_task: asyncio.Task[None] | None = None
     settled: bool = False
     bridge_id: str | None = None  # the mixing bridge holding the callee (set by the session)
+    failure: str | None = None  # the session failed on our side (settled `failed`, retried by policy)
     transfer: Callable[[str], Awaitable[TransferResult]] | None = None  # hand the callee to a human
 
 
@@ -81,6 +82,8 @@ class CallSession(Protocol):
 
 
 SessionFactory = Callable[[LiveCall], CallSession]
+Preflight = Callable[[ClaimedCall], Awaitable[str | None]]
+"""Checks a campaign before this robot first dials it: None, or why it cannot be dialled."""
 
 
 @dataclass
@@ -122,6 +125,7 @@ class Controller:
         session_factory: SessionFactory,
         events_ready: Callable[[], Awaitable[None]] | None = None,
         events_connected: asyncio.Event | None = None,
+        preflight: Preflight | None = None,
         clock: Clock = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -138,6 +142,8 @@ class Controller:
         self.db_ok = True  # False from a failed claim until the next one gets through
         self.ari_health = AriHealth(events_connected, monotonic)
         self._not_dialling: str | None = None  # the ARI problem last logged
+        self.preflight = preflight
+        self._preflight_passed: set[tuple[int, str]] = set()  # (campaign id, scenario)
         self.pacer = Pacer(global_cap=options.global_max_calls)
         self.transfers = TransferDesk(ari, ring_timeout_s=options.transfer_ring_timeout_s)
         self.calls: dict[str, LiveCall] = {}
@@ -272,6 +278,8 @@ class Controller:
         if not self._ari_ready():
             await self._give_back(call, None, f"not dialled: {self._not_dialling}")
             return
+        if not await self._campaign_ready(call):
+            return
         decision = compliance.check(call.compliance_profile, call.contact_context(), now)
         if not decision.allowed:
             await self._refuse(call, decision.reason, decision.next_allowed)
@@ -333,6 +341,30 @@ class Controller:
         live.originated = True
         self.stats.originated += 1
         CALLS_ORIGINATED.labels(campaign=call.campaign_name).inc()
+
+    async def _campaign_ready(self, call: ClaimedCall) -> bool:
+        """Run the preflight the first time this robot dials a campaign (and after its scenario
+        changed); a campaign that fails is paused with the reason and its row given back."""
+        key = (call.campaign_id, call.scenario)
+        if self.preflight is None or key in self._preflight_passed:
+            return True
+        problem = await self.preflight(call)
+        if problem is None:
+            self._preflight_passed.add(key)
+            return True
+        reason = f"preflight failed: {problem}"
+        try:
+            paused = await db.retrying(
+                f"pausing campaign {call.campaign_name}",
+                lambda: queue.pause_campaign(self.pool, call.campaign_id, reason[:500], now=self.clock()),
+                give_up=self.stopping.is_set,
+            )
+        except DatabaseError:
+            paused = False
+        if paused:
+            log.error("campaign %s paused, nothing of it dialled: %s", call.campaign_name, reason)
+        await self._give_back(call, None, f"campaign paused: {problem}")
+        return False
 
     async def _give_back(self, call: ClaimedCall, call_id: int | None, reason: str) -> None:
         """Return a claimed row undialled: its call row (if written) goes, its attempt comes back."""
@@ -444,8 +476,10 @@ class Controller:
         try:
             await session.run()
             live.result = session.result
-        except Exception:
+        except Exception as exc:
             log.exception("call session failed", extra={"call_id": live.call_id})
+            if not live.settled:  # failed on our side, not because the callee had hung up
+                live.failure = f"call session failed: {type(exc).__name__}: {exc}"[:300]
         finally:
             await session.close()
             if not live.settled and live.result.transferred_to is None:
@@ -492,9 +526,11 @@ class Controller:
         await self.transfers.release(live.channel_id)
         await self._let_session_wrap_up(live)
         result = live.result
+        if live.failure is not None:
+            cause_text = live.failure
         outcome = (
             Outcome.FAILED
-            if live.orphan
+            if live.orphan or live.failure is not None
             else outcome_for(
                 answered=live.answered, cause=cause, dialstatus=live.dialstatus, machine=result.machine
             )

@@ -15,10 +15,11 @@ from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
 from calls.ari_health import AriHealth
-from calls.controller import Controller, ControllerOptions, LiveCall
+from calls.controller import Controller, ControllerOptions, LiveCall, Preflight
 from calls.conversation import ConversationDeps, ScenarioConversation
 from calls.jobs import robot_jobs
 from calls.nlp_health import nlp_check
+from calls.preflight import CampaignPreflight, check_robot
 from calls.scheduler import JobRunner
 from calls.session import Conversation, MediaCallSession, MediaTransportConfig
 from calls.store import CallStore
@@ -29,7 +30,7 @@ from services import db
 from services.ari.client import AriClient
 from services.asr import AsrEngine
 from services.config import Settings
-from services.errors import AriError
+from services.errors import AriError, ConfigError
 from services.media.audiosocket import AudioSocketServer
 from services.media.rtp import PortAllocator
 from services.metrics import HealthCheck, health_app
@@ -99,6 +100,7 @@ def build_controller(
     options: ControllerOptions,
     *,
     media: MediaTransportConfig | None = None,
+    preflight: Preflight | None = None,
 ) -> Controller:
     """A controller whose answered calls get a media session running ``talk``; it reconciles
     with ``GET /channels`` whenever the event WebSocket reconnects."""
@@ -113,6 +115,7 @@ def build_controller(
         events=stream,
         events_ready=stream.wait_connected,
         events_connected=stream.connected,
+        preflight=preflight,
         options=options,
         session_factory=session,
     )
@@ -126,11 +129,18 @@ async def media_transport(stack: AsyncExitStack, settings: Settings) -> MediaTra
     transport = settings.media_transport
     if transport == "audiosocket":
         server = AudioSocketServer(settings.media_host, settings.media_port)
-        await server.start()
+        try:
+            await server.start()
+        except OSError as exc:
+            raise ConfigError(
+                f"preflight: cannot listen for AudioSocket on {settings.media_host}:{settings.media_port} "
+                f"({exc.strerror}); free the port or set MINIBOT_MEDIA_HOST/MINIBOT_MEDIA_PORT"
+            ) from exc
         stack.push_async_callback(server.stop)
         return MediaTransportConfig(transport, audiosocket=server, advertise_host=settings.media_host)
     if transport == "rtp":
         ports = PortAllocator(settings.rtp_port_min, settings.rtp_port_max)
+        _check_udp_bind(settings.media_host, settings.rtp_port_min, settings.rtp_port_max)
         return MediaTransportConfig(transport, rtp_ports=ports, advertise_host=settings.media_host)
     return MediaTransportConfig(transport)
 
@@ -139,6 +149,21 @@ async def robot_pool(url: str, robot: str) -> AsyncConnectionPool:
     """The robot's database pool: a connection wait bounded to a few seconds (an outage is then
     noticed quickly and retried, see docs/robot.md), named ``minibot-robot <id>`` in pg_stat_activity."""
     return await db.open_pool(url, max_size=10, timeout_s=5.0, application_name=f"minibot-robot {robot}")
+
+
+def _check_udp_bind(host: str, port_min: int, port_max: int) -> None:
+    """Preflight of the RTP transport: at least one port of the range can be bound on ``host``."""
+    for port in range(port_min, port_max + 1):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return
+    raise ConfigError(
+        f"preflight: no UDP port of {port_min}-{port_max} can be bound on {host} for RTP; "
+        "set MINIBOT_MEDIA_HOST or MINIBOT_RTP_PORT_MIN/MAX"
+    )
 
 
 def robot_id(settings: Settings) -> str:
@@ -159,6 +184,10 @@ async def run_robot(
         info = await ari.info()
         log.info("connected to Asterisk %s", info.get("system", {}).get("version", "?"))
         media = await media_transport(stack, settings)
+        preflight = None
+        if isinstance(conversation, ScenarioConversationFactory):
+            await check_robot(conversation.tts, settings.tts_voice)
+            preflight = CampaignPreflight(conversation.tts, settings.tts_voice, conversation.asr.language)
         controller = build_controller(
             pool,
             ari,
@@ -172,6 +201,7 @@ async def run_robot(
                 drain_timeout_s=settings.drain_timeout_s,
             ),
             media=media,
+            preflight=preflight,
         )
         nlu = (
             conversation.nlu

@@ -38,6 +38,7 @@ class Campaign:
     status: str
     settings: CampaignSettings
     created_at: datetime
+    status_reason: str = ""  # why a robot paused it (failed preflight); cleared by any status change
 
 
 @dataclass(frozen=True)

@@ -165,3 +165,14 @@ async def reap_expired(pool: AsyncConnectionPool, now: datetime | None = None) -
     async with pool.connection() as conn:
         cur = await conn.execute(query("queue", "reap_expired"), {"now": _now(now)})
         return cur.rowcount
+
+
+async def pause_campaign(
+    pool: AsyncConnectionPool, campaign_id: int, reason: str, now: datetime | None = None
+) -> bool:
+    """Pause a running campaign with the reason (shown by ``campaign status`` and the dashboard);
+    False when it was not running any more."""
+    params = {"campaign_id": campaign_id, "reason": reason, "now": _now(now)}
+    async with pool.connection() as conn:
+        cur = await conn.execute(query("queue", "pause_campaign"), params)
+        return await cur.fetchone() is not None

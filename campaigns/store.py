@@ -44,7 +44,14 @@ def validate(settings: CampaignSettings) -> None:
 
 def _campaign(row: dict[str, Any]) -> Campaign:
     fields = {k: row[k] for k in CampaignSettings.__dataclass_fields__}
-    return Campaign(row["id"], row["name"], row["status"], CampaignSettings(**fields), row["created_at"])
+    return Campaign(
+        row["id"],
+        row["name"],
+        row["status"],
+        CampaignSettings(**fields),
+        row["created_at"],
+        row.get("status_reason") or "",
+    )
 
 
 def create(conn: Conn, name: str, settings: CampaignSettings) -> Campaign:

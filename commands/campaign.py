@@ -150,9 +150,9 @@ def _policy(text: str) -> dict[str, Any]:
 
 def _check_scenario(name: str) -> None:
     """Refuse a scenario the robot could not load (unknown name, invalid file)."""
-    from scenarios.library import resolve
+    from calls.preflight import check_scenario
 
-    resolve(name)
+    check_scenario(name)
 
 
 @app.command("list")
@@ -222,9 +222,11 @@ def show_command(name: Name, json_output: JsonOpt = False) -> None:
 def start_command(name: Name) -> None:
     """Queue every contact not queued yet (and what a stop cancelled) and start dialling.
 
-    Refused (exit 4) when the campaign is already running; refused (exit 1) when compliance rules fail.
+    Refused (exit 4) when the campaign is already running; refused (exit 1) when compliance rules fail
+    or its scenario cannot be loaded.
     """
     with _conn() as conn:
+        _check_scenario(store.get(conn, name).settings.scenario)
         campaign, queued, warnings = store.start(conn, name)
     for warning in warnings:
         err_console.print(f"[yellow]warning:[/yellow] {warning}")
@@ -281,6 +283,7 @@ def status_command(name: Name, json_output: JsonOpt = False) -> None:
                 "id": campaign.id,
                 "name": campaign.name,
                 "status": campaign.status,
+                "status_reason": campaign.status_reason or None,
                 "queue": queue,
                 "outcomes": outcome_counts,
                 "schedule": plan.as_json()
@@ -300,6 +303,8 @@ def status_command(name: Name, json_output: JsonOpt = False) -> None:
     for status, count in queue.items():
         table.add_row(status, str(count))
     console.print(table)
+    if campaign.status_reason:
+        console.print(f"[red]{campaign.status} by the robot:[/red] {campaign.status_reason}")
     outcomes = Table("call outcome", "calls")
     for outcome, count in outcome_counts.items():
         outcomes.add_row(outcome, str(count))

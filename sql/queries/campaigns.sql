@@ -22,7 +22,8 @@ FROM campaigns c
 ORDER BY c.priority DESC, c.name;
 
 -- name: set_status
-UPDATE campaigns SET status = %(status)s, updated_at = %(now)s WHERE id = %(id)s RETURNING *;
+UPDATE campaigns SET status = %(status)s, status_reason = NULL, updated_at = %(now)s WHERE id = %(id)s
+RETURNING *;
 
 -- name: delete
 DELETE FROM campaigns WHERE id = %(id)s;

@@ -26,7 +26,7 @@ WITH k AS (
     WHERE %(campaign_id)s::bigint IS NULL OR campaign_id = %(campaign_id)s
     GROUP BY campaign_id
 )
-SELECT c.id, c.name, c.status, c.scenario,
+SELECT c.id, c.name, c.status, c.status_reason, c.scenario,
        coalesce(ct.contacts, 0) AS contacts,
        coalesce(k.dialled, 0) AS dialled, coalesce(k.answered, 0) AS answered,
        coalesce(k.human, 0) AS human, coalesce(k.machine, 0) AS machine, k.avg_duration_s,

@@ -127,3 +127,9 @@ JOIN campaigns c ON c.id = q.campaign_id
 WHERE q.campaign_id = %(campaign_id)s AND q.status = 'pending'
 ORDER BY q.priority DESC, q.not_before, q.id
 LIMIT %(n)s;
+
+-- name: pause_campaign
+-- A robot pauses a running campaign that cannot be dialled (failed preflight), with the reason.
+UPDATE campaigns SET status = 'paused', status_reason = %(reason)s, updated_at = %(now)s
+WHERE id = %(campaign_id)s AND status = 'running'
+RETURNING id;
