@@ -12,12 +12,22 @@ import re
 import sys
 from datetime import UTC, datetime
 
-_PHONE_RE = re.compile(r"\+?\d[\d .-]{6,}\d")
+# Phone numbers only: E.164 (``+33 6 12 34 56 78``), the ``00`` international prefix, and national
+# numbers written as a 0 and nine digits in pairs with one separator (``06 12 34 56 78``,
+# ``0612345678``). IP addresses, ports, timestamps, status codes and ids are left alone.
+_PHONE_RE = re.compile(
+    r"(?<![\w.+])(?:"
+    r"\+[1-9]\d{7,14}"  # E.164, compact (tried first, so what follows it stays)
+    r"|\+[1-9]\d{0,2}(?:[ .-]\d{1,4}){2,6}"  # E.164 with separators: +33 6 12 34 56 78
+    r"|00[1-9]\d{6,13}"  # international prefix
+    r"|0[1-9]([ .-]?)\d{2}(?:\1\d{2}){3}"  # national, ten digits
+    r")(?![\w]|[.:-]\d)"
+)
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
 def mask_digits(text: str) -> str:
-    """Mask every phone-number-like run of digits, keeping the last 4 digits."""
+    """Mask every phone number (E.164 or national format), keeping its last 4 digits."""
 
     def _mask(match: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", match.group(0))
