@@ -115,6 +115,16 @@ class Scenario:
         return found
 
 
+class ScenarioErrors(ScenarioError):
+    """Every error found in one scenario file, one per line; ``file``/``step``/``field`` of the first."""
+
+    def __init__(self, errors: list[ScenarioError]) -> None:
+        first = errors[0]
+        super().__init__("", file=first.file, step=first.step, field=first.field)
+        self.errors = errors
+        self.message = f"{len(errors)} errors:\n" + "\n".join(f"  {error}" for error in errors)
+
+
 class _Reader:
     """Typed access to raw YAML values with errors that say where."""
 
@@ -122,9 +132,15 @@ class _Reader:
         self.file = file
         self.base_dir = base_dir
         self.prompts_dir = prompts_dir
+        self.errors: list[ScenarioError] = []  # every error found so far, reported together
+        self.broken: set[str] = set()  # steps that could not be read (their targets are unknown)
 
     def fail(self, message: str, step: str = "", field_: str = "") -> ScenarioError:
         return ScenarioError(message, file=self.file, step=step, field=field_)
+
+    def report(self, message: str, step: str = "", field_: str = "") -> None:
+        """Record an error and go on checking the rest of the file."""
+        self.errors.append(self.fail(message, step, field_))
 
     def typed(self, value: Any, kind: type | tuple[type, ...], step: str, field_: str) -> Any:
         if isinstance(value, bool) and kind in (int, float, (int, float)):
@@ -232,7 +248,7 @@ def _step(reader: _Reader, name: str, raw: Any, defaults: Mapping[str, Transitio
             raise reader.fail("a question step needs 'say'", name, "say")
         for signal in SIGNALS:
             if signal not in on:
-                raise reader.fail(f"no '{signal}' handler (add it to the step or to defaults)", name, "on")
+                reader.report(f"no '{signal}' handler (add it to the step or to defaults)", name, "on")
     elif "on" in raw:
         raise reader.fail("'on' is only for question steps (not with action or branch)", name, "on")
     status = reader.typed(raw.get("status", ""), str, name, "status")
@@ -270,6 +286,8 @@ def _branch_loop(steps: Mapping[str, Step], chain: list[str]) -> list[str]:
     """A chain of branch steps that comes back on itself (a call would never settle), or []."""
     branch = steps[chain[-1]].branch
     for target in branch or ():
+        if target not in steps:
+            continue  # reported as an unknown target
         if target in chain:
             return [*chain, target]
         loop = _branch_loop(steps, [*chain, target])
@@ -281,26 +299,28 @@ def _branch_loop(steps: Mapping[str, Step], chain: list[str]) -> list[str]:
 def _check_graph(reader: _Reader, start: str, steps: Mapping[str, Step], known: set[str]) -> None:
     for step in steps.values():
         for field_, target in _targets(step):
-            if target not in steps:
-                raise reader.fail(f"unknown target step {target!r}", step.name, field_)
+            if target not in steps and target not in reader.broken:
+                reader.report(f"unknown target step {target!r}", step.name, field_)
         for prefix, keys in (("on", step.on), ("score", step.score)):
             for key in keys:
                 if key not in known and key not in SIGNALS:
                     message = f"intent {key!r} is not defined (add it under intents:)"
-                    raise reader.fail(message, step.name, f"{prefix}.{key}")
-    for step in steps.values():  # after the loop above: every target exists
+                    reader.report(message, step.name, f"{prefix}.{key}")
+    for step in steps.values():
         loop = _branch_loop(steps, [step.name])
         if loop:
-            raise reader.fail(f"branch loop {' -> '.join(loop)}", step.name, "branch")
+            reader.report(f"branch loop {' -> '.join(loop)}", step.name, "branch")
+    if reader.broken:
+        return  # what a broken step leads to is unknown: reachability cannot be judged
     seen, todo = {start}, [start]
     while todo:
         for _, target in _targets(steps[todo.pop()]):
-            if target not in seen:
+            if target not in seen and target in steps:
                 seen.add(target)
                 todo.append(target)
-    unreachable = [name for name in steps if name not in seen]
-    if unreachable:
-        raise reader.fail(f"unreachable from {start!r}", unreachable[0], "steps")
+    for name in steps:
+        if name not in seen:
+            reader.report(f"unreachable from {start!r}", name, "steps")
 
 
 def scenario_from_dict(data: Any, file: str = "<dict>", base_dir: Path | None = None) -> Scenario:
@@ -319,17 +339,21 @@ def scenario_from_dict(data: Any, file: str = "<dict>", base_dir: Path | None = 
         for k, v in reader.typed(data.get("defaults", {}), dict, "", "defaults").items()
     }
     raw_steps = reader.typed(data.get("steps"), dict, "", "steps")
-    steps = {
-        reader.intent_name(key, key, "name"): _step(reader, key, value, defaults)
-        for key, value in raw_steps.items()
-    }
+    steps: dict[str, Step] = {}
+    for key, value in raw_steps.items():
+        try:
+            steps[reader.intent_name(key, key, "name")] = _step(reader, key, value, defaults)
+        except ScenarioError as exc:  # the first error of this step; the other steps are still checked
+            reader.errors.append(exc)
+            reader.broken.add(str(key))
     start = data.get("start")
-    if not start:
-        raise reader.fail("missing start step", field_="start")
-    if start not in steps:
-        raise reader.fail(f"start step {start!r} is not defined", field_="start")
     known = set(BASE_INTENTS) | set(intents) | {k for s in steps.values() for k in s.intents}
-    _check_graph(reader, start, steps, known)
+    if not start:
+        reader.report("missing start step", field_="start")
+    elif start not in steps and start not in reader.broken:
+        reader.report(f"start step {start!r} is not defined", field_="start")
+    elif start in steps:
+        _check_graph(reader, start, steps, known)
     qualify_raw = reader.typed(data.get("qualify", {}), dict, "", "qualify")
     qualify = Qualify(
         min_score=reader.typed(qualify_raw.get("min_score", 1), int, "", "qualify.min_score"),
@@ -345,25 +369,29 @@ def scenario_from_dict(data: Any, file: str = "<dict>", base_dir: Path | None = 
         ("qualify.status_otherwise", qualify.status_otherwise),
     ):
         if status not in STATUSES:
-            raise reader.fail(f"unknown status {status!r}", field_=field_)
+            reader.report(f"unknown status {status!r}", field_=field_)
     transfer = reader.typed(data.get("transfer_endpoint", ""), str, "", "transfer_endpoint")
     for step in steps.values():
         if step.action == "transfer" and not (step.endpoint or transfer):
-            raise reader.fail(
+            reader.report(
                 "transfer needs an endpoint (action: {transfer: ...} or transfer_endpoint)",
                 step.name,
                 "action",
             )
     on_machine = data.get("on_machine", "voicemail")
     if on_machine not in ("voicemail", "hangup"):
-        raise reader.fail("expected voicemail or hangup", field_="on_machine")
+        reader.report("expected voicemail or hangup", field_="on_machine")
     voicemail = reader.prompt(data["voicemail"], "", "voicemail") if "voicemail" in data else None
     if on_machine == "voicemail" and voicemail is None:
-        raise reader.fail("on_machine is voicemail but no voicemail prompt is given", field_="voicemail")
+        reader.report("on_machine is voicemail but no voicemail prompt is given", field_="voicemail")
     globals_ = reader.typed(data.get("global_intents", list(GLOBAL_INTENTS)), list, "", "global_intents")
     for item in globals_:
         if item not in GLOBAL_INTENTS:
-            raise reader.fail(f"unknown global intent {item!r}", field_="global_intents")
+            reader.report(f"unknown global intent {item!r}", field_="global_intents")
+    if len(reader.errors) == 1:
+        raise reader.errors[0]
+    if reader.errors:
+        raise ScenarioErrors(reader.errors)
     strings = dict(DEFAULT_STRINGS)
     strings.update(reader.typed(data.get("strings", {}), dict, "", "strings"))
     return Scenario(
