@@ -19,7 +19,7 @@ import bcrypt
 from aiohttp.test_utils import TestServer
 
 from benchmarks.common import emit, percentile, scratch_database
-from dashboard import security, store
+from dashboard import accounts, store
 from dashboard.app import create_app
 from services import db
 from services.config import load_settings
@@ -53,16 +53,15 @@ SEED_SQL = [
 
 def _seed(url: str) -> str:
     """Fill the database; returns an API token of a supervisor."""
-    token, token_hash = security.new_api_token()
     hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
     with db.connect(url, autocommit=True) as conn:
         for statement in SEED_SQL:
             conn.execute(statement)
         conn.execute(
-            "INSERT INTO users (email, password_hash, role, api_token_hash)"
-            " VALUES ('bench@example.com', %s, 'supervisor', %s)",
-            (hashed, token_hash),
+            "INSERT INTO users (email, password_hash, role) VALUES ('bench@example.com', %s, 'supervisor')",
+            (hashed,),
         )
+        _, token = accounts.issue_token(conn, "bench@example.com")
     return token
 
 

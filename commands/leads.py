@@ -15,7 +15,8 @@ from commands import group_help
 from commands.common import JsonOpt, console, database_url, print_json, run
 from dashboard import store
 from dashboard.export import csv_chunks
-from dashboard.store import FilterError, LeadFilter
+from dashboard.params import FilterError
+from dashboard.store import LeadFilter
 from services import db
 from services.csvout import csv_style
 from services.errors import ConfigError

@@ -9,10 +9,12 @@ from aiohttp import web
 
 from dashboard import control, kpis, openapi, store
 from dashboard.auth import requires, session_of
+from dashboard.errors import Problem
 from dashboard.jsonutil import dumps
 from dashboard.keys import CLOCK, POOL
+from dashboard.params import FilterError, parse_id, parse_int
 from dashboard.security import redact
-from dashboard.store import FilterError, LeadFilter
+from dashboard.store import LeadFilter
 from dashboard.threads import in_thread
 from services.errors import ComplianceError, ConflictError, NotFoundError
 
@@ -21,26 +23,22 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=dumps)
 
 
-def _error(status: int, message: str) -> web.Response:
-    return _json({"error": message}, status)
-
-
-def _opt_int(request: web.Request, name: str, default: int | None = None) -> int | None:
-    raw = request.query.get(name, "")
-    if not raw:
-        return default
+def _query_int(request: web.Request, name: str, low: int = 1) -> int | None:
     try:
-        return int(raw)
-    except ValueError:
-        raise web.HTTPBadRequest(text=dumps({"error": f"{name} must be an integer"}),
-                                 content_type="application/json") from None  # fmt: skip
+        return parse_int(request.query.get(name), name, low)
+    except FilterError as exc:
+        raise Problem(400, exc.key, **exc.params) from exc
 
 
-def _path_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise web.HTTPNotFound(text=dumps({"error": "not found"}), content_type="application/json")
-    return int(raw)
+def _path_id(request: web.Request, missing: str) -> int:
+    row_id = parse_id(request.match_info["id"])
+    if row_id is None:
+        raise Problem(404, missing)
+    return row_id
+
+
+def _limit(request: web.Request) -> int:
+    return min(_query_int(request, "limit") or 50, store.MAX_PAGE)
 
 
 async def openapi_document(request: web.Request) -> web.StreamResponse:
@@ -59,13 +57,14 @@ async def campaign_action(request: web.Request) -> web.StreamResponse:
     """POST /api/v1/campaigns/{id}/{action}."""
     action = request.match_info["action"]
     try:
+        campaign_id = _path_id(request, "campaign_not_found")
         row = await in_thread(
-            request.app, control.control_campaign, _path_id(request), action, session_of(request).email
+            request.app, control.control_campaign, campaign_id, action, session_of(request).email
         )
     except NotFoundError as exc:
-        return _error(404, str(exc))
+        raise Problem(404, "campaign_move_refused", reason=str(exc)) from exc
     except (ConflictError, ComplianceError) as exc:
-        return _error(409, str(exc))
+        raise Problem(409, "campaign_move_refused", reason=str(exc)) from exc
     kpis.forget(request.app)
     return _json(row)
 
@@ -73,11 +72,11 @@ async def campaign_action(request: web.Request) -> web.StreamResponse:
 @requires("viewer")
 async def calls(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/calls."""
-    limit = max(1, min(_opt_int(request, "limit", 50) or 50, store.MAX_PAGE))
+    limit = _limit(request)
     params = {
-        "campaign_id": _opt_int(request, "campaign_id"),
+        "campaign_id": _query_int(request, "campaign_id"),
         "status": request.query.get("status") or None,
-        "before_id": _opt_int(request, "before_id"),
+        "before_id": _query_int(request, "before_id"),
         "limit": limit + 1,
     }
     rows = await store.fetch_all(request.app[POOL], "list_calls", params)
@@ -92,9 +91,11 @@ _CALL_FIELDS = tuple(openapi.SCHEMAS["Call"]["properties"])
 @requires("viewer")
 async def call_detail(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/calls/{id}."""
-    row = await store.fetch_one(request.app[POOL], "call_detail", {"call_id": _path_id(request)})
+    row = await store.fetch_one(
+        request.app[POOL], "call_detail", {"call_id": _path_id(request, "call_not_found")}
+    )
     if row is None:
-        return _error(404, "no such call")
+        raise Problem(404, "call_not_found")
     shown = redact([row], session_of(request).role)[0]
     return _json({k: shown[k] for k in _CALL_FIELDS if k in shown})
 
@@ -102,9 +103,9 @@ async def call_detail(request: web.Request) -> web.StreamResponse:
 @requires("viewer")
 async def call_turns(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/calls/{id}/turns."""
-    call_id = _path_id(request)
+    call_id = _path_id(request, "call_not_found")
     if await store.fetch_one(request.app[POOL], "call_detail", {"call_id": call_id}) is None:
-        return _error(404, "no such call")
+        raise Problem(404, "call_not_found")
     return _json({"items": await store.fetch_all(request.app[POOL], "call_turns", {"call_id": call_id})})
 
 
@@ -113,9 +114,9 @@ async def leads(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/leads."""
     try:
         flt = LeadFilter.parse(request.query)
-        rows, cursor = await store.leads_page(request.app[POOL], flt, _opt_int(request, "limit", 50) or 50)
+        rows, cursor = await store.leads_page(request.app[POOL], flt, _limit(request))
     except FilterError as exc:
-        return _error(400, str(exc))
+        raise Problem(400, exc.key, **exc.params) from exc
     return _json({"items": redact(rows, session_of(request).role), "next_cursor": cursor})
 
 

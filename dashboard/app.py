@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,22 @@ import jinja2
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
-from dashboard import api, auth, i18n, kpis, live, security, users_page, views
-from dashboard.keys import CLOCK, DB_URL, LIMITER, POLL_SECONDS, POOL, SECRET, SETTINGS, STOPPING, Clock
-from dashboard.ratelimit import RateLimiter
+from dashboard import api, auth, errors, i18n, kpis, live, security, users_page, views
+from dashboard.keys import (
+    CLOCK,
+    DB_URL,
+    LIMITS,
+    POLL_SECONDS,
+    POOL,
+    SECRET,
+    SESSION_POLICY,
+    SETTINGS,
+    STOPPING,
+    TRUSTED_PROXIES,
+    Clock,
+)
+from dashboard.sessions import SessionPolicy
+from dashboard.throttle import LoginLimits
 from services.config import Settings
 from services.db import open_pool
 
@@ -31,13 +44,7 @@ def _fmt_dt(value: datetime | None) -> str:
 
 
 async def _context(request: web.Request) -> dict[str, Any]:
-    settings = request.app[SETTINGS]
-    lang = i18n.pick_language(
-        request.query.get("lang"),
-        request.cookies.get(i18n.LANG_COOKIE),
-        request.headers.get("Accept-Language"),
-        settings.language,
-    )
+    lang = errors.language(request)
     session = request.get(auth.SESSION_KEY)
     return {
         "lang": lang,
@@ -69,6 +76,8 @@ def _add_routes(app: web.Application) -> None:
     r.add_get("/users", users_page.users_page)
     r.add_post("/users", users_page.create_user)
     r.add_post("/users/disable", users_page.disable_user)
+    r.add_post("/users/sign-out", users_page.sign_out_user)
+    r.add_post("/users/unlock", users_page.unlock_user)
     r.add_static("/static", HERE / "static")
     api.add_routes(app)
 
@@ -79,13 +88,21 @@ def create_app(
     *,
     clock: Clock = _utcnow,
     poll_seconds: float = 0.5,
+    limits: LoginLimits | None = None,
 ) -> web.Application:
     """Build the dashboard: ``database`` is a URL (the app opens and closes its pool) or an open pool."""
-    app = web.Application(middlewares=[auth.auth_middleware])
+    app = web.Application(middlewares=[errors.error_middleware, auth.auth_middleware])
     app[SETTINGS] = settings
     app[SECRET] = security.load_secret_key(settings.secret_key, settings.data_dir)
     app[CLOCK] = clock
-    app[LIMITER] = RateLimiter()
+    app[LIMITS] = limits or LoginLimits()
+    app[SESSION_POLICY] = SessionPolicy(
+        idle=timedelta(minutes=settings.dashboard_idle_minutes),
+        lifetime=timedelta(hours=settings.dashboard_session_hours),
+    )
+    app[TRUSTED_PROXIES] = frozenset(
+        p.strip() for p in settings.dashboard_trusted_proxies.split(",") if p.strip()
+    )
     app[POLL_SECONDS] = poll_seconds
     app[STOPPING] = asyncio.Event()
     app[kpis.KPI_CACHE] = kpis.KpiCache()

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp_jinja2
 from aiohttp import hdrs, web
 
-from dashboard import i18n, security
-from dashboard.keys import CLOCK, LIMITER, POOL, SECRET
+from dashboard import i18n, passwords, security, sessions, throttle
+from dashboard.errors import Problem, is_api
+from dashboard.keys import CLOCK, LIMITS, POOL, SECRET, SESSION_POLICY, TRUSTED_PROXIES
 from dashboard.security import Role, Session
 from services.db import query
 
@@ -18,15 +22,15 @@ SESSION_COOKIE = "minibot_session"
 CSRF_COOKIE = "minibot_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
+DEFAULT_NEXT = "/campaigns"
+MAX_EMAIL = 254
 ROLE_ATTR = "__minibot_role__"
 SESSION_KEY: web.RequestKey[Session | None] = web.RequestKey("session")
 CSRF_KEY = web.RequestKey("csrf", str)
-REFRESH_KEY = web.RequestKey("refresh_session", Session)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 H = TypeVar("H", bound=Handler)
+_TAB_NEWLINE = re.compile(r"[\t\n\r]")
 
 
 def requires(role: Role) -> Callable[[H], H]:
@@ -46,57 +50,78 @@ def session_of(request: web.Request) -> Session:
     return session
 
 
-def _is_api(request: web.Request) -> bool:
-    return request.path.startswith("/api/")
-
-
 def is_secure(request: web.Request) -> bool:
     """TLS directly or behind a proxy that says so."""
     return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
 
-async def _user_row(request: web.Request, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
-    async with request.app[POOL].connection() as conn:
-        cur = await conn.execute(query("users", name), params)
-        row: dict[str, Any] | None = await cur.fetchone()
-        return row
+def client_ip(request: web.Request) -> str:
+    """The client's address: the peer, or behind a trusted proxy the last untrusted X-Forwarded-For hop."""
+    trusted = request.app[TRUSTED_PROXIES]
+    peer = request.remote or ""
+    if peer not in trusted:
+        return peer
+    for raw in reversed(request.headers.get("X-Forwarded-For", "").split(",")):
+        hop = raw.strip()
+        if hop and hop not in trusted:
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer
+    return peer
 
 
-async def _identify(request: web.Request) -> tuple[Session | None, bool]:
-    """The session from a bearer token or the cookie, and whether it came from the cookie."""
-    now = request.app[CLOCK]().timestamp()
+def safe_next(raw: str | None) -> str:
+    """A same-origin path to go to after login, read the way a browser reads a Location header.
+
+    Browsers drop tabs and newlines anywhere, trim leading/trailing spaces and control characters and
+    treat ``\\`` as ``/``: ``/\\t/evil.test`` and ``/\\\\evil.test`` both mean ``//evil.test``.
+    """
+    if not raw:
+        return DEFAULT_NEXT
+    url = _TAB_NEWLINE.sub("", raw).strip("".join(chr(c) for c in range(33))).replace("\\", "/")
+    if not url.startswith("/") or url.startswith("//") or any(ord(c) < 32 or ord(c) == 127 for c in url):
+        return DEFAULT_NEXT
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not url.isascii():
+        return DEFAULT_NEXT
+    return url
+
+
+async def _identify(request: web.Request) -> Session | None:
+    """The caller from a bearer token or the session cookie (None when anonymous or no longer valid)."""
+    app = request.app
+    now = app[CLOCK]()
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("bearer "):
-        row = await _user_row(
-            request, "user_by_token_hash", {"token_hash": security.hash_api_token(auth[7:].strip())}
-        )
-        if row is None or row["disabled"]:
-            return None, False
-        return Session(int(row["id"]), str(row["email"]), row["role"], now, now + 60), False
+        async with app[POOL].connection() as conn:
+            cur = await conn.execute(
+                query("users", "use_api_token"),
+                {"token_hash": security.hash_api_token(auth[7:].strip()), "now": now},
+            )
+            row: dict[str, Any] | None = await cur.fetchone()
+        if row is None:
+            return None
+        return Session(int(row["id"]), str(row["email"]), row["role"], row["scope"])
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        return None, False
-    session = security.decode_session(request.app[SECRET], token, now)
+        return None
+    return await sessions.resume(app[POOL], app[SECRET], token, now, app[SESSION_POLICY])
+
+
+async def still_authenticated(request: web.Request) -> bool:
+    """Whether the caller of a long request (an event stream) is still allowed in: session or token alive."""
+    session = request[SESSION_KEY]
     if session is None:
-        return None, False
-    row = await _user_row(request, "user_by_id", {"id": session.user_id})
-    if row is None or row["disabled"]:
-        return None, False
-    return Session(
-        session.user_id, str(row["email"]), row["role"], session.issued_at, session.expires_at
-    ), True
+        return False
+    if session.session_hash is None:
+        return await _identify(request) is not None
+    app = request.app
+    return await sessions.still_valid(app[POOL], session.session_hash, app[CLOCK](), app[SESSION_POLICY])
 
 
-def _redirect(location: str) -> web.Response:
-    return web.Response(status=302, headers={hdrs.LOCATION: location})
-
-
-def _deny(request: web.Request, status: int, message: str) -> web.Response:
-    if _is_api(request):
-        return web.json_response({"error": message}, status=status)
-    if status == 401:
-        return _redirect(f"/login?next={request.path_qs}")
-    return web.Response(status=status, text=message)
+def _login_redirect(request: web.Request) -> web.Response:
+    return web.Response(status=302, headers={hdrs.LOCATION: "/login?" + urlencode({"next": request.path_qs})})
 
 
 async def _csrf_ok(request: web.Request) -> bool:
@@ -113,29 +138,30 @@ async def _csrf_ok(request: web.Request) -> bool:
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Resolve the caller, enforce the route's role and CSRF on unsafe methods, refresh sessions."""
+    """Resolve the caller, enforce the route's role, the token scope and CSRF on unsafe methods."""
     request[CSRF_KEY] = request.cookies.get(CSRF_COOKIE) or security.new_csrf_token()
-    session, from_cookie = await _identify(request)
+    session = await _identify(request)
     request[SESSION_KEY] = session
     unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
-    needs_csrf = from_cookie or (session is None and not _is_api(request))
+    from_cookie = session is not None and session.session_hash is not None
+    needs_csrf = from_cookie or (session is None and not is_api(request))
     if unsafe and needs_csrf and not await _csrf_ok(request):
-        return _deny(request, 403, "CSRF token missing or invalid")
+        raise Problem(403, "csrf_invalid")
     needed: Role | None = getattr(request.match_info.handler, ROLE_ATTR, None)
     if needed is not None:
         if session is None:
-            return _deny(request, 401, "authentication required")
+            if is_api(request):
+                raise Problem(401, "error_unauthenticated")
+            return _login_redirect(request)
         if not security.role_at_least(session.role, needed):
-            return _deny(request, 403, f"this needs the {needed} role")
-    if from_cookie and session is not None:
-        remaining = session.expires_at - request.app[CLOCK]().timestamp()
-        if remaining < security.SESSION_SECONDS / 2:
-            request[REFRESH_KEY] = session
+            raise Problem(403, "forbidden_role", role=needed)
+        if unsafe and session.scope == "read":
+            raise Problem(403, "forbidden_scope")
     return await handler(request)
 
 
 async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
-    """Security headers on every response; CSRF cookie and sliding session refresh where due."""
+    """Security headers on every response; the CSRF and language cookies where due."""
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -148,101 +174,77 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
     lang = request.query.get("lang")
     if lang in i18n.LANGUAGES and request.cookies.get(i18n.LANG_COOKIE) != lang:
         _late_cookie(response, i18n.LANG_COOKIE, str(lang), is_secure(request), 365 * 86400)
-    refresh = request.get(REFRESH_KEY)
-    if refresh is not None and SESSION_COOKIE not in response.cookies:
-        token = security.encode_session(
-            request.app[SECRET],
-            refresh.user_id,
-            refresh.email,
-            refresh.role,
-            request.app[CLOCK]().timestamp(),
-        )
-        _late_cookie(response, SESSION_COOKIE, token, is_secure(request), security.SESSION_SECONDS)
 
 
 def _late_cookie(
     response: web.StreamResponse, name: str, value: str, secure: bool, max_age: int | None
 ) -> None:
     """Add a cookie from the prepare hook (aiohttp has already serialised ``response.cookies`` by then)."""
+    if name in response.cookies:
+        return
     response.set_cookie(name, value, httponly=True, samesite="Lax", secure=secure, max_age=max_age, path="/")
     response.headers.add(hdrs.SET_COOKIE, response.cookies[name].output(header="").strip())
-
-
-def set_session_cookie(
-    request: web.Request, response: web.StreamResponse, user_id: int, email: str, role: Role
-) -> None:
-    """Issue a fresh session cookie (HttpOnly, SameSite=Lax, Secure over TLS)."""
-    token = security.encode_session(
-        request.app[SECRET], user_id, email, role, request.app[CLOCK]().timestamp()
-    )
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="Lax",
-        secure=is_secure(request),
-        max_age=security.SESSION_SECONDS,
-        path="/",
-    )
-
-
-def _safe_next(raw: str | None) -> str:
-    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
-        return raw
-    return "/campaigns"
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
     """GET /login."""
     return aiohttp_jinja2.render_template(
-        "login.html", request, {"error": None, "next": request.query.get("next")}
+        "login.html", request, {"error": None, "next": safe_next(request.query.get("next"))}
     )
 
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
-    """POST /login: rate limit per IP+email, lockout after repeated failures, then the session cookie."""
+    """POST /login: throttled per address+account, per address and globally, then a new session."""
+    app = request.app
     form = await request.post()
-    email = str(form.get("email", "")).strip().lower()
+    email = str(form.get("email", "")).strip().lower()[:MAX_EMAIL]
     password = str(form.get("password", ""))
-    next_url = _safe_next(str(form.get("next", "")))
-    now = request.app[CLOCK]()
+    next_url = safe_next(str(form.get("next", "")))
+    now = app[CLOCK]()
+    attempt = throttle.Attempt(email, client_ip(request))
 
     def fail(key: str, status: int) -> web.StreamResponse:
         return aiohttp_jinja2.render_template(
             "login.html", request, {"error": key, "next": next_url, "email": email}, status=status
         )
 
-    if not request.app[LIMITER].allow(f"{request.remote}|{email}", now):
+    if not await throttle.reserve(app[POOL], attempt, app[LIMITS], now):
         return fail("too_many", 429)
-    row = await _user_row(request, "user_by_email", {"email": email})
+    async with app[POOL].connection() as conn:
+        row = await (await conn.execute(query("users", "user_by_email"), {"email": email})).fetchone()
     if row is not None and row["disabled"]:
         row = None
-    if row is not None and row["locked_until"] is not None and row["locked_until"] > now:
-        return fail("locked", 423)
     # bcrypt takes ~0.25 s on purpose: off the event loop, and spent even for unknown emails
     password_hash = str(row["password_hash"]) if row is not None else None
-    valid = await asyncio.to_thread(security.check_password_or_dummy, password, password_hash)
-    if row is None:
+    valid = await asyncio.to_thread(passwords.check_password_or_dummy, password, password_hash)
+    if row is None or not valid:
+        await throttle.failed(app[POOL], attempt, app[LIMITS], now)
         return fail("bad_credentials", 401)
-    if not valid:
-        async with request.app[POOL].connection() as conn:
-            cur = await conn.execute(
-                query("users", "record_login_failure"),
-                {"id": row["id"], "max_failures": MAX_FAILURES, "lock_minutes": LOCK_MINUTES, "now": now},
-            )
-            after = await cur.fetchone()
-        locked = after is not None and after["locked_until"] is not None and after["locked_until"] > now
-        return fail("locked" if locked else "bad_credentials", 423 if locked else 401)
-    async with request.app[POOL].connection() as conn:
-        await conn.execute(query("users", "record_login_success"), {"id": row["id"]})
-    request.app[LIMITER].reset(f"{request.remote}|{email}")
-    response = _redirect(next_url)
-    set_session_cookie(request, response, int(row["id"]), email, row["role"])
+    await throttle.succeeded(app[POOL], attempt, app[LIMITS], now)
+    policy = app[SESSION_POLICY]
+    token = await sessions.create(
+        app[POOL], app[SECRET], int(row["id"]), ip=attempt.ip, now=now, policy=policy
+    )
+    request[CSRF_KEY] = security.new_csrf_token()  # a new session gets a new CSRF token
+    response = web.Response(status=302, headers={hdrs.LOCATION: next_url})
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        secure=is_secure(request),
+        max_age=int(policy.lifetime.total_seconds()),
+        path="/",
+    )
     return response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    """POST /logout: drop the session cookie."""
-    response = _redirect("/login")
+    """POST /logout: end the session on the server and drop the cookie."""
+    session = request[SESSION_KEY]
+    if session is not None and session.session_hash is not None:
+        await sessions.revoke(request.app[POOL], session.session_hash, request.app[CLOCK]())
+    request[CSRF_KEY] = security.new_csrf_token()
+    response = web.Response(status=302, headers={hdrs.LOCATION: "/login"})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

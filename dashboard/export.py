@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,13 +18,26 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+_FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")  # with the full-width forms spreadsheets accept
+_SKIPPED = " \t\r\n'\"\u00a0"  # what a spreadsheet may skip before reading a formula
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
+
+
 def csv_cell(value: Any) -> str:
-    """One CSV cell: ISO dates, empty for NULL, formula-looking text prefixed with a quote."""
+    """One CSV cell: ISO dates, empty for NULL, formula-looking text prefixed with a quote.
+
+    Against spreadsheet formula injection, a cell whose first character, after any spaces, tabs,
+    line breaks or quotes, is ``=``, ``+``, ``-`` or ``@`` gets a leading ``'`` whatever follows; only a
+    cell that is entirely a plain number (a phone number such as ``+33612341234``) is left as it is.
+    Shared by ``/leads/export.csv`` and ``minibot leads export``.
+    """
     if value is None:
         return ""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    # neutralise spreadsheet formulas (CSV injection)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text
+    first = text.lstrip(_SKIPPED)[:1]
+    if (first in _FORMULA_STARTS or text[:1] in ("\t", "\r")) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 async def csv_chunks(

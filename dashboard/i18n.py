@@ -12,11 +12,10 @@ LABELS: dict[str, dict[str, str]] = {
     "email": {"fr": "E-mail", "en": "Email"},
     "password": {"fr": "Mot de passe", "en": "Password"},
     "bad_credentials": {"fr": "Identifiants invalides.", "en": "Invalid credentials."},
-    "locked": {
-        "fr": "Compte verrouillé après trop d'échecs, réessayez plus tard.",
-        "en": "Account locked after too many failures; try again later.",
+    "too_many": {
+        "fr": "Trop de tentatives de connexion depuis cette adresse, patientez puis réessayez.",
+        "en": "Too many login attempts from this address; wait and try again.",
     },
-    "too_many": {"fr": "Trop de tentatives, patientez.", "en": "Too many attempts; please wait."},
     "campaigns": {"fr": "Campagnes", "en": "Campaigns"},
     "live": {"fr": "En direct", "en": "Live"},
     "leads": {"fr": "Prospects", "en": "Leads"},
@@ -84,6 +83,100 @@ LABELS: dict[str, dict[str, str]] = {
     "create_user": {"fr": "Créer un utilisateur", "en": "Create user"},
     "not_found": {"fr": "Introuvable", "en": "Not found"},
     "forbidden": {"fr": "Accès refusé", "en": "Forbidden"},
+    "back_home": {"fr": "Retour à l'accueil", "en": "Back to the home page"},
+    "role_admin": {"fr": "administrateur", "en": "admin"},
+    "role_supervisor": {"fr": "superviseur", "en": "supervisor"},
+    "role_viewer": {"fr": "lecteur", "en": "viewer"},
+    "open_sessions": {"fr": "Sessions ouvertes", "en": "Open sessions"},
+    "api_tokens": {"fr": "Jetons d'API actifs", "en": "Active API tokens"},
+    "sign_out_everywhere": {"fr": "Déconnecter partout", "en": "Sign out everywhere"},
+    "unlock": {"fr": "Déverrouiller", "en": "Unlock"},
+    "password_rule": {
+        "fr": "Mot de passe : au moins 12 caractères, pas un mot de passe courant ; "
+        "une phrase de passe longue est bienvenue.",
+        "en": "Password: at least 12 characters, not a common password; a long passphrase is welcome.",
+    },
+    "password_too_short": {
+        "fr": "Le mot de passe doit contenir au moins {min} caractères.",
+        "en": "The password must have at least {min} characters.",
+    },
+    "password_too_long": {
+        "fr": "Le mot de passe ne peut pas dépasser {max} caractères.",
+        "en": "The password cannot be longer than {max} characters.",
+    },
+    "password_common": {
+        "fr": "Ce mot de passe est trop courant ou trop facile à deviner ; choisissez-en un autre.",
+        "en": "This password is too common or too easy to guess; choose another one.",
+    },
+    "email_invalid": {
+        "fr": "« {email} » n'est pas une adresse e-mail valide (exemple : ana@exemple.fr).",
+        "en": "“{email}” is not a valid email address (example: ana@example.com).",
+    },
+    "user_exists": {"fr": "Cet utilisateur existe déjà.", "en": "This user already exists."},
+    "user_not_found": {"fr": "Utilisateur inconnu.", "en": "No such user."},
+    "role_invalid": {
+        "fr": "Le rôle doit être administrateur, superviseur ou lecteur.",
+        "en": "The role must be admin, supervisor or viewer.",
+    },
+    "csrf_invalid": {
+        "fr": "Jeton de sécurité (CSRF) absent ou invalide : rechargez la page et recommencez.",
+        "en": "Security (CSRF) token missing or invalid: reload the page and try again.",
+    },
+    "forbidden_role": {
+        "fr": "Cette action demande le rôle {role}.",
+        "en": "This needs the {role} role.",
+    },
+    "forbidden_scope": {
+        "fr": "Ce jeton d'API est en lecture seule.",
+        "en": "This API token is read-only.",
+    },
+    "error_bad_request": {"fr": "Requête invalide", "en": "Bad request"},
+    "error_unauthenticated": {"fr": "Authentification requise", "en": "Authentication required"},
+    "error_method": {"fr": "Méthode non autorisée", "en": "Method not allowed"},
+    "error_conflict": {"fr": "Conflit", "en": "Conflict"},
+    "error_too_large": {"fr": "Requête trop volumineuse", "en": "Request too large"},
+    "error_unprocessable": {"fr": "Valeur refusée", "en": "Unprocessable value"},
+    "error_internal": {
+        "fr": "Erreur interne : elle a été journalisée, réessayez plus tard.",
+        "en": "Internal error: it has been logged; try again later.",
+    },
+    "error_bad_value": {
+        "fr": "Une valeur de la requête est hors limites ou mal formée.",
+        "en": "A value in the request is out of range or malformed.",
+    },
+    "error_conflict_reference": {
+        "fr": "Cette action vise un élément qui n'existe pas ou plus.",
+        "en": "This action refers to something that does not exist (any more).",
+    },
+    "invalid_integer": {
+        "fr": "Le paramètre {field} doit être un entier entre {low} et {high}.",
+        "en": "{field} must be an integer between {low} and {high}.",
+    },
+    "invalid_date": {
+        "fr": "Le paramètre {field} doit être une date AAAA-MM-JJ entre 2000 et 2100.",
+        "en": "{field} must be a date YYYY-MM-DD between 2000 and 2100.",
+    },
+    "invalid_choice": {
+        "fr": "Le paramètre {field} doit valoir : {choices}.",
+        "en": "{field} must be one of: {choices}.",
+    },
+    "invalid_cursor": {
+        "fr": "Le curseur de pagination est invalide : repartez de la première page.",
+        "en": "The page cursor is invalid: start again from the first page.",
+    },
+    "lead_not_found": {"fr": "Prospect introuvable.", "en": "No such lead."},
+    "call_not_found": {"fr": "Appel introuvable.", "en": "No such call."},
+    "campaign_not_found": {"fr": "Campagne introuvable.", "en": "No such campaign."},
+    "contact_not_found": {"fr": "Contact introuvable.", "en": "No such contact."},
+    "recording_not_found": {
+        "fr": "Pas d'enregistrement pour cet appel.",
+        "en": "No recording for this call.",
+    },
+    "assignee_invalid": {
+        "fr": "Un prospect ne peut être attribué qu'à un superviseur ou un administrateur actif.",
+        "en": "A lead can only be assigned to an active supervisor or admin.",
+    },
+    "campaign_move_refused": {"fr": "{reason}", "en": "{reason}"},
 }
 
 

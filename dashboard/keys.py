@@ -9,7 +9,8 @@ from datetime import datetime
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
-from dashboard.ratelimit import RateLimiter
+from dashboard.sessions import SessionPolicy
+from dashboard.throttle import LoginLimits
 from services.config import Settings
 
 Clock = Callable[[], datetime]
@@ -19,6 +20,9 @@ POOL = web.AppKey("pool", AsyncConnectionPool)
 SECRET = web.AppKey("secret", str)
 DB_URL = web.AppKey("db_url", str)  # for synchronous work in threads (user management)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
-LIMITER = web.AppKey("limiter", RateLimiter)
+LIMITS = web.AppKey("login_limits", LoginLimits)
+SESSION_POLICY = web.AppKey("session_policy", SessionPolicy)
+# addresses of reverse proxies whose X-Forwarded-For is believed
+TRUSTED_PROXIES: web.AppKey[frozenset[str]] = web.AppKey("trusted_proxies")
 POLL_SECONDS = web.AppKey("poll_seconds", float)
 STOPPING = web.AppKey("stopping", asyncio.Event)  # set on shutdown: event streams end

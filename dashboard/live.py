@@ -15,9 +15,10 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from dashboard import store
-from dashboard.auth import requires, session_of
+from dashboard.auth import requires, session_of, still_authenticated
 from dashboard.jsonutil import dumps
 from dashboard.keys import POLL_SECONDS, POOL, STOPPING
+from dashboard.params import parse_id
 from dashboard.security import redact
 
 
@@ -41,13 +42,17 @@ async def live_page(request: web.Request) -> web.StreamResponse:
 
 
 def _after_id(request: web.Request) -> int:
-    raw = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
-    return int(raw) if raw.isdigit() else 0
+    raw = request.headers.get("Last-Event-ID") or request.query.get("after") or ""
+    return parse_id(raw) or 0
 
 
 @requires("viewer")
 async def live_events(request: web.Request) -> web.StreamResponse:
-    """GET /live/events: the SSE stream (until the client goes away)."""
+    """GET /live/events: the SSE stream, until the client goes away or its session ends.
+
+    The session is checked again before every poll: logout, expiry, disabling or a role change
+    close an open stream within one poll interval.
+    """
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
@@ -55,7 +60,7 @@ async def live_events(request: web.Request) -> web.StreamResponse:
     after_id = _after_id(request)
     previous: str | None = None
     try:
-        while not request.app[STOPPING].is_set():
+        while not request.app[STOPPING].is_set() and await still_authenticated(request):
             calls = dumps(await _snapshot(request))
             if calls != previous:
                 await response.write(f"event: calls\ndata: {calls}\n\n".encode())

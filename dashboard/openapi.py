@@ -14,7 +14,13 @@ def _obj(required: list[str], **props: Any) -> dict[str, Any]:
 
 
 SCHEMAS: dict[str, dict[str, Any]] = {
-    "Error": _obj(["error"], error={"type": "string"}),
+    "Problem": _obj(
+        ["type", "title", "status", "detail"],
+        type={"type": "string"},
+        title={"type": "string"},
+        status={"type": "integer"},
+        detail={"type": "string"},
+    ),
     "Campaign": _obj(
         ["id", "name", "status"],
         id={"type": "integer"},
@@ -123,12 +129,13 @@ def _page(item: str, cursor: str) -> dict[str, Any]:
 
 def _ok(schema: dict[str, Any], summary: str, params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     errors = {
-        code: {"description": text, "content": {"application/json": {"schema": _ref("Error")}}}
+        code: {"description": text, "content": {"application/problem+json": {"schema": _ref("Problem")}}}
         for code, text in (
             ("400", "bad parameter"),
-            ("401", "no or bad credentials"),
-            ("403", "role too low"),
+            ("401", "no, expired or revoked credentials"),
+            ("403", "role too low, or a read-only token on a POST"),
             ("404", "not found"),
+            ("409", "the move is not allowed now"),
         )
     }
     return {

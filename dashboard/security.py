@@ -1,4 +1,4 @@
-"""Passwords (bcrypt), session tokens (JWT), API tokens, CSRF tokens, the signing key, phone masking."""
+"""Roles, session and API tokens, CSRF tokens, the secret key, phone masking."""
 
 from __future__ import annotations
 
@@ -7,18 +7,11 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import bcrypt
-import jwt
-
-from services.errors import AuthError
-
 Role = Literal["admin", "supervisor", "viewer"]
 ROLES: tuple[Role, ...] = ("viewer", "supervisor", "admin")  # ordered by power
-SESSION_SECONDS = 8 * 3600
 API_TOKEN_PREFIX = "mbt_"
 SECRET_FILE = "dashboard_secret"
 
@@ -26,34 +19,6 @@ SECRET_FILE = "dashboard_secret"
 def role_at_least(role: str, needed: Role) -> bool:
     """True when ``role`` grants everything ``needed`` grants."""
     return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
-
-
-def hash_password(password: str) -> str:
-    """bcrypt hash of a password (at least 8 characters)."""
-    if len(password) < 8:
-        raise AuthError("the password must have at least 8 characters")
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
-
-
-def check_password(password: str, password_hash: str) -> bool:
-    """Constant-time bcrypt check."""
-    try:
-        return bcrypt.checkpw(password.encode(), password_hash.encode())
-    except ValueError:
-        return False
-
-
-@cache
-def _dummy_hash() -> str:
-    return bcrypt.hashpw(b"no such user", bcrypt.gensalt()).decode()
-
-
-def check_password_or_dummy(password: str, password_hash: str | None) -> bool:
-    """Like :func:`check_password`; without a hash, spend the same bcrypt time and fail (no enumeration)."""
-    if password_hash is None:
-        check_password(password, _dummy_hash())
-        return False
-    return check_password(password, password_hash)
 
 
 def new_api_token() -> tuple[str, str]:
@@ -77,43 +42,28 @@ def csrf_matches(cookie: str | None, submitted: str | None) -> bool:
     return bool(cookie) and bool(submitted) and hmac.compare_digest(str(cookie), str(submitted))
 
 
+Scope = Literal["read", "write"]
+
+
 @dataclass(frozen=True)
 class Session:
-    """The identity carried by a session cookie or an API token."""
+    """Who is calling: from a session cookie (``session_hash`` set) or an API token (its scope)."""
 
     user_id: int
     email: str
     role: Role
-    issued_at: float
-    expires_at: float
+    scope: Scope = "write"
+    session_hash: str | None = None
 
 
-def encode_session(secret: str, user_id: int, email: str, role: Role, now: float) -> str:
-    """Signed session JWT valid for :data:`SESSION_SECONDS`."""
-    claims = {
-        "sub": str(user_id),
-        "email": email,
-        "role": role,
-        "iat": int(now),
-        "exp": int(now) + SESSION_SECONDS,
-    }
-    return jwt.encode(claims, secret, algorithm="HS256")
+def new_session_token() -> str:
+    """Random value of a session cookie (only its keyed hash is stored)."""
+    return secrets.token_urlsafe(32)
 
 
-def decode_session(secret: str, token: str, now: float) -> Session | None:
-    """The session in a JWT, or None when it is forged, malformed or expired at ``now``."""
-    try:
-        # exp and iat are checked against the injected clock, not the wall clock
-        claims = jwt.decode(
-            token, secret, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False}
-        )
-        exp, iat = float(claims["exp"]), float(claims["iat"])
-        role = claims["role"]
-        if exp <= now or role not in ROLES:
-            return None
-        return Session(int(claims["sub"]), str(claims["email"]), role, iat, exp)
-    except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
-        return None
+def session_hash(secret: str, token: str) -> str:
+    """Keyed hash under which a session is stored: a copy of the table opens no session."""
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
 def load_secret_key(configured: str, data_dir: Path) -> str:

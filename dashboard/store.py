@@ -11,12 +11,14 @@ from typing import Any, LiteralString, cast
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from dashboard.params import FilterError, parse_choice, parse_date, parse_int
 from services.db import query
 
 Row = dict[str, Any]
 LEAD_STATUSES = ("qualified", "not_interested", "callback", "do_not_call", "unreachable")
 SORTS = ("recent", "score")
 MAX_PAGE = 200
+MAX_SCORE = 1_000_000
 
 
 def _sql(name: str) -> LiteralString:
@@ -38,28 +40,6 @@ async def fetch_one(pool: AsyncConnectionPool, name: str, params: Mapping[str, A
     return rows[0] if rows else None
 
 
-class FilterError(ValueError):
-    """A lead filter parameter that cannot be parsed (the web layer answers 400)."""
-
-
-def _opt_int(raw: str | None, field: str) -> int | None:
-    if raw in (None, ""):
-        return None
-    try:
-        return int(str(raw))
-    except ValueError:
-        raise FilterError(f"{field} must be an integer") from None
-
-
-def _opt_date(raw: str | None, field: str) -> date | None:
-    if raw in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise FilterError(f"{field} must be a date YYYY-MM-DD") from None
-
-
 @dataclass(frozen=True)
 class LeadFilter:
     """Lead list filters, sort order and keyset cursor."""
@@ -75,19 +55,13 @@ class LeadFilter:
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> LeadFilter:
         """Build from query-string parameters; raises :class:`FilterError` on bad input."""
-        status = params.get("status") or None
-        if status is not None and status not in LEAD_STATUSES:
-            raise FilterError(f"status must be one of {', '.join(LEAD_STATUSES)}")
-        sort = params.get("sort") or "recent"
-        if sort not in SORTS:
-            raise FilterError("sort must be recent or score")
         return cls(
-            campaign_id=_opt_int(params.get("campaign_id"), "campaign_id"),
-            status=status,
-            min_score=_opt_int(params.get("min_score"), "min_score"),
-            since=_opt_date(params.get("since"), "since"),
-            until=_opt_date(params.get("until"), "until"),
-            sort=sort,
+            campaign_id=parse_int(params.get("campaign_id"), "campaign_id"),
+            status=parse_choice(params.get("status"), "status", LEAD_STATUSES),
+            min_score=parse_int(params.get("min_score"), "min_score", -MAX_SCORE, MAX_SCORE),
+            since=parse_date(params.get("since"), "since"),
+            until=parse_date(params.get("until"), "until"),
+            sort=parse_choice(params.get("sort"), "sort", SORTS) or "recent",
             cursor=params.get("cursor") or None,
         )
 
@@ -122,7 +96,9 @@ class LeadFilter:
             key, after_id = _decode_cursor(self.cursor)
             params["after_id"] = after_id
             params["after_score" if self.sort == "score" else "after_created"] = (
-                int(key) if self.sort == "score" else datetime.fromisoformat(key)
+                parse_int(key, "cursor", -(2**31), 2**31 - 1)
+                if self.sort == "score"
+                else datetime.fromisoformat(key)
             )
         return params
 
@@ -138,9 +114,9 @@ def _decode_cursor(cursor: str) -> tuple[str, int]:
         key, row_id = raw.rsplit("|", 1)
         if not key:
             raise ValueError(cursor)
-        return key, int(row_id)
+        return key, parse_int(row_id, "cursor") or 0
     except ValueError:
-        raise FilterError("cursor is invalid") from None
+        raise FilterError("invalid_cursor") from None
 
 
 async def leads_page(
@@ -151,7 +127,7 @@ async def leads_page(
     try:
         params = flt.sql_params(limit + 1)
     except ValueError as exc:  # a cursor whose key does not fit the sort order
-        raise FilterError("cursor is invalid") from exc
+        raise FilterError("invalid_cursor") from exc
     rows = await fetch_all(pool, "leads_by_score" if flt.sort == "score" else "leads_by_recent", params)
     if len(rows) <= limit:
         return rows, None

@@ -10,20 +10,30 @@ from aiohttp import web
 
 from dashboard import control, kpis, rgpd, store, svg
 from dashboard.auth import requires, session_of
+from dashboard.errors import Problem
 from dashboard.export import csv_chunks
 from dashboard.keys import CLOCK, POOL, SETTINGS
+from dashboard.params import FilterError, parse_id
 from dashboard.security import redact
-from dashboard.store import LEAD_STATUSES, FilterError, LeadFilter
+from dashboard.store import LEAD_STATUSES, LeadFilter
 from dashboard.threads import in_thread
 from services.db import query
 from services.errors import ComplianceError, ConflictError, NotFoundError
 
 
-def _int_param(request: web.Request, name: str) -> int:
+def _path_id(request: web.Request, missing: str) -> int:
+    """The ``{id}`` of the URL; 404 with the ``missing`` message when it cannot name a row."""
+    row_id = parse_id(request.match_info["id"])
+    if row_id is None:
+        raise Problem(404, missing)
+    return row_id
+
+
+def _lead_filter(request: web.Request) -> LeadFilter:
     try:
-        return int(request.match_info[name])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+        return LeadFilter.parse(request.query)
+    except FilterError as exc:
+        raise Problem(400, exc.key, **exc.params) from exc
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -56,14 +66,14 @@ async def campaign_action(request: web.Request) -> web.StreamResponse:
         await in_thread(
             request.app,
             control.control_campaign,
-            _int_param(request, "id"),
+            _path_id(request, "campaign_not_found"),
             action,
             session_of(request).email,
         )
     except NotFoundError as exc:
-        raise web.HTTPNotFound(text=str(exc)) from exc
+        raise Problem(404, "campaign_not_found") from exc
     except (ConflictError, ComplianceError) as exc:
-        raise web.HTTPConflict(text=str(exc)) from exc
+        raise Problem(409, "campaign_move_refused", reason=str(exc)) from exc
     kpis.forget(request.app)
     raise web.HTTPSeeOther("/campaigns")
 
@@ -71,11 +81,11 @@ async def campaign_action(request: web.Request) -> web.StreamResponse:
 @requires("viewer")
 async def leads_page(request: web.Request) -> web.StreamResponse:
     """GET /leads: filters, sort, keyset pagination."""
+    flt = _lead_filter(request)
     try:
-        flt = LeadFilter.parse(request.query)
         rows, next_cursor = await store.leads_page(request.app[POOL], flt, 50)
     except FilterError as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from exc
+        raise Problem(400, exc.key, **exc.params) from exc
     session = session_of(request)
     pool = request.app[POOL]
     campaigns = await store.fetch_all(pool, "list_campaigns")
@@ -101,11 +111,16 @@ async def leads_page(request: web.Request) -> web.StreamResponse:
 
 @requires("supervisor")
 async def leads_export(request: web.Request) -> web.StreamResponse:
-    """GET /leads/export.csv: the current filter as a streamed CSV download."""
+    """GET /leads/export.csv: the current filter as a streamed CSV download.
+
+    The first chunk is read before the response starts, so a bad filter answers 400, not a cut download.
+    """
+    flt = _lead_filter(request)
+    chunks = csv_chunks(request.app[POOL], flt)
     try:
-        flt = LeadFilter.parse(request.query)
+        first = await anext(chunks)
     except FilterError as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from exc
+        raise Problem(400, exc.key, **exc.params) from exc
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/csv; charset=utf-8",
@@ -113,7 +128,8 @@ async def leads_export(request: web.Request) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
-    async for chunk in csv_chunks(request.app[POOL], flt):
+    await response.write(first.encode())
+    async for chunk in chunks:
         await response.write(chunk.encode())
     await store.audit(request.app[POOL], session_of(request).email, "leads.export", "", flt.query_params())
     await response.write_eof()
@@ -123,7 +139,7 @@ async def leads_export(request: web.Request) -> web.StreamResponse:
 async def _lead_update(request: web.Request, name: str, params: dict[str, Any]) -> web.StreamResponse:
     row = await store.fetch_one(request.app[POOL], name, params)
     if row is None:
-        raise web.HTTPNotFound(text="no such lead")
+        raise Problem(404, "lead_not_found")
     back = request.headers.get("Referer", "/leads")
     raise web.HTTPSeeOther(back if back.startswith(f"{request.scheme}://{request.host}/") else "/leads")
 
@@ -131,29 +147,32 @@ async def _lead_update(request: web.Request, name: str, params: dict[str, Any]) 
 @requires("supervisor")
 async def lead_review(request: web.Request) -> web.StreamResponse:
     """POST /leads/{id}/review."""
-    params = {"lead_id": _int_param(request, "id"), "user_id": session_of(request).user_id}
+    params = {"lead_id": _path_id(request, "lead_not_found"), "user_id": session_of(request).user_id}
     return await _lead_update(request, "mark_lead_reviewed", params)
 
 
 @requires("supervisor")
 async def lead_assign(request: web.Request) -> web.StreamResponse:
     """POST /leads/{id}/assign (form field user_id; empty unassigns)."""
+    lead_id = _path_id(request, "lead_not_found")
     form = await request.post()
-    raw = str(form.get("user_id", ""))
-    if raw and not raw.isdigit():
-        raise web.HTTPBadRequest(text="user_id must be an integer")
-    params = {"lead_id": _int_param(request, "id"), "user_id": int(raw) if raw else None}
-    return await _lead_update(request, "assign_lead", params)
+    user_id = parse_id(str(form.get("user_id", ""))) if form.get("user_id") else None
+    if form.get("user_id") and (
+        user_id is None
+        or await store.fetch_one(request.app[POOL], "assignable_user", {"id": user_id}) is None
+    ):
+        raise Problem(422, "assignee_invalid")
+    return await _lead_update(request, "assign_lead", {"lead_id": lead_id, "user_id": user_id})
 
 
 @requires("viewer")
 async def call_page(request: web.Request) -> web.StreamResponse:
     """GET /calls/{id}: transcript, sentiment timeline, recording player, AMD verdict, other attempts."""
     pool = request.app[POOL]
-    call_id = _int_param(request, "id")
+    call_id = _path_id(request, "call_not_found")
     call = await store.fetch_one(pool, "call_detail", {"call_id": call_id})
     if call is None:
-        raise web.HTTPNotFound(text="no such call")
+        raise Problem(404, "call_not_found")
     session = session_of(request)
     call = redact([call], session.role)[0]
     turns = await store.fetch_all(pool, "call_turns", {"call_id": call_id})
@@ -179,12 +198,13 @@ def _recording_file(base: Path, raw: str) -> Path | None:
 @requires("supervisor")
 async def call_recording(request: web.Request) -> web.StreamResponse:
     """GET /calls/{id}/recording: the WAV file, with HTTP Range support; only under recordings_dir."""
-    row = await store.fetch_one(request.app[POOL], "call_detail", {"call_id": _int_param(request, "id")})
+    call_id = _path_id(request, "recording_not_found")
+    row = await store.fetch_one(request.app[POOL], "call_detail", {"call_id": call_id})
     if row is None or not row["recording_path"]:
-        raise web.HTTPNotFound(text="no recording")
+        raise Problem(404, "recording_not_found")
     path = _recording_file(request.app[SETTINGS].recordings_dir, str(row["recording_path"]))
     if path is None:
-        raise web.HTTPNotFound(text="no recording")
+        raise Problem(404, "recording_not_found")
     return web.FileResponse(path, headers={"Content-Type": "audio/wav", "Cache-Control": "private, no-store"})
 
 
@@ -192,7 +212,8 @@ async def call_recording(request: web.Request) -> web.StreamResponse:
 async def contact_erase(request: web.Request) -> web.StreamResponse:
     """POST /contacts/{id}/erase: RGPD erasure (admin only), audited."""
     try:
-        await rgpd.erase_contact(request.app[POOL], _int_param(request, "id"), session_of(request).email)
+        contact_id = _path_id(request, "contact_not_found")
+        await rgpd.erase_contact(request.app[POOL], contact_id, session_of(request).email)
     except NotFoundError as exc:
-        raise web.HTTPNotFound(text=str(exc)) from exc
+        raise Problem(404, "contact_not_found") from exc
     raise web.HTTPSeeOther("/leads")

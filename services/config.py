@@ -63,6 +63,9 @@ class Settings:
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = 8080
     secret_key: str = ""
+    dashboard_idle_minutes: int = 30
+    dashboard_session_hours: int = 12
+    dashboard_trusted_proxies: str = ""
     language: str = "fr"
     retention_days: int = 180
     # Scheduler (jobs in every robot, each slot run once across robots)

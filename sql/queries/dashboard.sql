@@ -112,6 +112,9 @@ LIMIT %(limit)s;
 -- name: mark_lead_reviewed
 UPDATE leads SET reviewed_by = %(user_id)s, reviewed_at = now() WHERE id = %(lead_id)s RETURNING id;
 
+-- name: assignable_user
+SELECT id FROM users WHERE id = %(id)s AND NOT disabled AND role IN ('admin', 'supervisor');
+
 -- name: assign_lead
 UPDATE leads SET assigned_to = %(user_id)s WHERE id = %(lead_id)s RETURNING id;
 

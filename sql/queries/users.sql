@@ -1,4 +1,4 @@
--- Dashboard users: accounts, passwords, lockout and API tokens.
+-- Dashboard users: accounts, passwords, sessions, login throttling and API tokens.
 
 -- name: create_user
 INSERT INTO users (email, password_hash, role) VALUES (%(email)s, %(password_hash)s, %(role)s)
@@ -6,39 +6,121 @@ ON CONFLICT (email) DO NOTHING
 RETURNING id, email, role;
 
 -- name: list_users
-SELECT id, email, role, disabled, failed_logins, locked_until, api_token_hash IS NOT NULL AS has_token, created_at
-FROM users ORDER BY id;
+SELECT u.id, u.email, u.role, u.disabled, u.created_at,
+       (SELECT max(t.locked_until) FROM login_throttle t
+        WHERE t.email = u.email AND t.locked_until > %(now)s) AS locked_until,
+       (SELECT count(*) FROM api_tokens a
+        WHERE a.user_id = u.id AND a.revoked_at IS NULL AND a.expires_at > %(now)s) AS active_tokens,
+       (SELECT count(*) FROM dashboard_sessions s
+        WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > %(now)s) AS open_sessions
+FROM users u ORDER BY u.id;
 
 -- name: user_by_email
-SELECT id, email, password_hash, role, disabled, failed_logins, locked_until FROM users WHERE email = %(email)s;
-
--- name: user_by_id
-SELECT id, email, role, disabled FROM users WHERE id = %(id)s;
-
--- name: user_by_token_hash
-SELECT id, email, role, disabled FROM users WHERE api_token_hash = %(token_hash)s;
+SELECT id, email, password_hash, role, disabled FROM users WHERE email = %(email)s;
 
 -- name: disable_user
-UPDATE users SET disabled = true, api_token_hash = NULL WHERE email = %(email)s RETURNING id;
+UPDATE users SET disabled = true WHERE email = %(email)s RETURNING id;
 
 -- name: set_password
-UPDATE users SET password_hash = %(password_hash)s, failed_logins = 0, locked_until = NULL
-WHERE email = %(email)s RETURNING id;
+UPDATE users SET password_hash = %(password_hash)s WHERE email = %(email)s RETURNING id;
 
--- name: set_token_hash
-UPDATE users SET api_token_hash = %(token_hash)s WHERE email = %(email)s AND NOT disabled RETURNING id;
-
--- name: record_login_failure
--- The 5th consecutive failure locks the account for 15 minutes and restarts the count.
-UPDATE users
-SET failed_logins = CASE WHEN failed_logins + 1 >= %(max_failures)s THEN 0 ELSE failed_logins + 1 END,
-    locked_until = CASE WHEN failed_logins + 1 >= %(max_failures)s THEN %(now)s + make_interval(mins => %(lock_minutes)s)
-                        ELSE locked_until END
-WHERE id = %(id)s
-RETURNING failed_logins, locked_until;
-
--- name: record_login_success
-UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = %(id)s;
+-- name: set_role
+UPDATE users SET role = %(role)s WHERE email = %(email)s RETURNING id;
 
 -- name: list_assignable_users
 SELECT id, email FROM users WHERE NOT disabled AND role IN ('admin', 'supervisor') ORDER BY email;
+
+-- ---------------------------------------------------------------- sessions
+
+-- name: create_session
+INSERT INTO dashboard_sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip)
+VALUES (%(id_hash)s, %(user_id)s, %(now)s, %(now)s, %(expires_at)s, %(ip)s);
+
+-- name: touch_session
+-- The live session behind a cookie (not revoked, not idle, not past its lifetime, user enabled);
+-- the request counts as activity.
+UPDATE dashboard_sessions s SET last_seen_at = %(now)s
+FROM users u
+WHERE s.id_hash = %(id_hash)s AND u.id = s.user_id AND NOT u.disabled AND s.revoked_at IS NULL
+  AND s.expires_at > %(now)s AND s.last_seen_at > %(now)s - make_interval(secs => %(idle_seconds)s)
+RETURNING u.id, u.email, u.role;
+
+-- name: check_session
+-- Like touch_session without counting as activity (open event streams re-check with it).
+SELECT u.id FROM dashboard_sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id_hash = %(id_hash)s AND NOT u.disabled AND s.revoked_at IS NULL
+  AND s.expires_at > %(now)s AND s.last_seen_at > %(now)s - make_interval(secs => %(idle_seconds)s);
+
+-- name: revoke_session
+UPDATE dashboard_sessions SET revoked_at = %(now)s WHERE id_hash = %(id_hash)s AND revoked_at IS NULL;
+
+-- name: revoke_user_sessions
+UPDATE dashboard_sessions s SET revoked_at = %(now)s
+FROM users u
+WHERE u.email = %(email)s AND s.user_id = u.id AND s.revoked_at IS NULL
+RETURNING s.id_hash;
+
+-- name: user_id_by_email
+SELECT id FROM users WHERE email = %(email)s;
+
+-- ---------------------------------------------------------------- login throttling
+
+-- name: throttle_reserve
+-- Count one attempt against a key unless it is locked or its window is full (then no row comes back).
+INSERT INTO login_throttle AS t (key, email, attempts, window_start)
+VALUES (%(key)s, %(email)s, 1, %(now)s)
+ON CONFLICT (key) DO UPDATE SET
+    attempts = CASE WHEN t.window_start <= %(now)s - make_interval(secs => %(window_seconds)s)
+                    THEN 1 ELSE t.attempts + 1 END,
+    window_start = CASE WHEN t.window_start <= %(now)s - make_interval(secs => %(window_seconds)s)
+                        THEN %(now)s ELSE t.window_start END
+WHERE (t.locked_until IS NULL OR t.locked_until <= %(now)s)
+  AND (t.attempts < %(max_attempts)s OR t.window_start <= %(now)s - make_interval(secs => %(window_seconds)s))
+RETURNING t.attempts;
+
+-- name: throttle_release
+-- A successful attempt gives its reservation back.
+UPDATE login_throttle SET attempts = greatest(attempts - 1, 0) WHERE key = %(key)s;
+
+-- name: throttle_pair_failed
+-- A failure that fills the pair's budget locks it, each lock twice as long as the previous one.
+UPDATE login_throttle
+SET locked_until = CASE WHEN attempts >= %(max_attempts)s
+                        THEN %(now)s + least(make_interval(secs => %(lock_seconds)s * power(2, lock_level)),
+                                             make_interval(secs => %(max_lock_seconds)s))
+                        ELSE locked_until END,
+    lock_level = CASE WHEN attempts >= %(max_attempts)s THEN lock_level + 1 ELSE lock_level END,
+    attempts = CASE WHEN attempts >= %(max_attempts)s THEN 0 ELSE attempts END
+WHERE key = %(key)s
+RETURNING locked_until;
+
+-- name: throttle_pair_succeeded
+-- A successful login forgets the pair's failures, unless a concurrent failure has locked it meanwhile.
+UPDATE login_throttle SET attempts = 0, lock_level = 0
+WHERE key = %(key)s AND (locked_until IS NULL OR locked_until <= %(now)s);
+
+-- name: unlock_email
+DELETE FROM login_throttle WHERE email = %(email)s RETURNING key;
+
+-- ---------------------------------------------------------------- API tokens
+
+-- name: create_api_token
+INSERT INTO api_tokens (user_id, token_hash, scope, created_at, expires_at)
+SELECT id, %(token_hash)s, %(scope)s, %(now)s, %(expires_at)s FROM users WHERE email = %(email)s AND NOT disabled
+RETURNING id;
+
+-- name: use_api_token
+UPDATE api_tokens t SET last_used_at = %(now)s
+FROM users u
+WHERE t.token_hash = %(token_hash)s AND u.id = t.user_id AND NOT u.disabled
+  AND t.revoked_at IS NULL AND t.expires_at > %(now)s
+RETURNING u.id, u.email, u.role, t.scope;
+
+-- name: list_api_tokens
+SELECT t.id, u.email, t.scope, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
+FROM api_tokens t JOIN users u ON u.id = t.user_id
+WHERE %(email)s::text IS NULL OR u.email = %(email)s
+ORDER BY t.id;
+
+-- name: revoke_api_token
+UPDATE api_tokens SET revoked_at = %(now)s WHERE id = %(id)s AND revoked_at IS NULL RETURNING id;

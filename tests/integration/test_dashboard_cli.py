@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import csv
+import json
+from datetime import timedelta
 from pathlib import Path
 
-import bcrypt
 import psycopg
 import pytest
 from typer.testing import CliRunner
 
 from cli import app
 from commands.common import console
-from dashboard import security
+from dashboard import passwords, security
+from dashboard.passwords import PolicyError
+from services.errors import ConflictError, NotFoundError
 from tests.browser.dashboard_seed import seed
 
 pytestmark = pytest.mark.integration
 Conn = psycopg.Connection[dict[str, object]]
+PASSPHRASE = "trois chevaux verts au galop"
 
 
 @pytest.fixture
@@ -29,39 +33,83 @@ def runner(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliR
 
 def test_user_lifecycle(runner: CliRunner, conn: Conn) -> None:
     created = runner.invoke(
-        app, ["users", "create", "Ana@Example.com", "--role", "supervisor", "--password", "s3cret-pass"]
+        app, ["users", "create", "Ana@Example.com", "--role", "supervisor", "--password", PASSPHRASE]
     )
     assert created.exit_code == 0, created.output
     row = conn.execute("SELECT role, password_hash FROM users WHERE email = 'ana@example.com'").fetchone()
-    assert (
-        row
-        and row["role"] == "supervisor"
-        and bcrypt.checkpw(b"s3cret-pass", str(row["password_hash"]).encode())
-    )
-    duplicate = runner.invoke(app, ["users", "create", "ana@example.com", "--password", "s3cret-pass"])
-    assert duplicate.exit_code != 0
+    assert row and row["role"] == "supervisor"
+    assert passwords.check_password(PASSPHRASE, str(row["password_hash"]))
+    duplicate = runner.invoke(app, ["users", "create", "ana@example.com", "--password", PASSPHRASE])
+    assert isinstance(duplicate.exception, ConflictError)  # cli.main prints it, exit code 4
     bad_role = runner.invoke(
-        app, ["users", "create", "bob@example.com", "--role", "root", "--password", "s3cret-pass"]
+        app, ["users", "create", "bob@example.com", "--role", "root", "--password", PASSPHRASE]
     )
     assert bad_role.exit_code != 0
-    token = runner.invoke(app, ["users", "token", "ana@example.com"])
-    value = token.output.strip()
-    assert value.startswith("mbt_")
-    stored = conn.execute("SELECT api_token_hash FROM users WHERE email = 'ana@example.com'").fetchone()
-    assert stored == {"api_token_hash": security.hash_api_token(value)}
     assert "ana@example.com" in runner.invoke(app, ["users", "list"]).output
-    assert (
-        runner.invoke(
-            app, ["users", "set-password", "ana@example.com", "--password", "another-pass"]
-        ).exit_code
-        == 0
-    )
+    changed = runner.invoke(app, ["users", "set-password", "ana@example.com", "--password", PASSPHRASE + "!"])
+    assert changed.exit_code == 0, changed.output
+    role = runner.invoke(app, ["users", "set-role", "ana@example.com", "viewer"])
+    assert role.exit_code == 0, role.output
+    assert conn.execute("SELECT role FROM users WHERE email = 'ana@example.com'").fetchone() == {
+        "role": "viewer"
+    }
     assert runner.invoke(app, ["users", "disable", "ana@example.com"]).exit_code == 0
-    row = conn.execute(
-        "SELECT disabled, api_token_hash FROM users WHERE email = 'ana@example.com'"
+    row = conn.execute("SELECT disabled FROM users WHERE email = 'ana@example.com'").fetchone()
+    assert row == {"disabled": True}
+    ghost = runner.invoke(app, ["users", "disable", "ghost@example.com"])
+    assert isinstance(ghost.exception, NotFoundError)  # cli.main prints it, exit code 3
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("a@", PASSPHRASE),
+        ("ana@example.com", "12345678"),
+        ("ana@example.com", "motdepasse2026"),
+        ("ana@example.com", "azertyuiop123"),
+    ],
+)
+def test_weak_passwords_and_bad_emails_are_refused_without_traceback(
+    runner: CliRunner, conn: Conn, email: str, password: str
+) -> None:
+    result = runner.invoke(app, ["users", "create", email, "--password", password])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, PolicyError)  # cli.main prints its French reason, no traceback
+    assert conn.execute("SELECT count(*) AS n FROM users").fetchone() == {"n": 0}
+
+
+def test_a_long_passphrase_is_accepted_and_logs_in(runner: CliRunner, conn: Conn) -> None:
+    phrase = "é" * 40 + " une phrase de passe bien plus longue que soixante-douze octets"
+    result = runner.invoke(app, ["users", "create", "ana@example.com", "--password", phrase])
+    assert result.exit_code == 0, result.output
+    row = conn.execute("SELECT password_hash FROM users WHERE email = 'ana@example.com'").fetchone()
+    assert row and passwords.check_password(phrase, str(row["password_hash"]))
+    assert not passwords.check_password(phrase[:36], str(row["password_hash"]))
+
+
+def test_api_tokens_list_and_revoke(runner: CliRunner, conn: Conn) -> None:
+    runner.invoke(app, ["users", "create", "ana@example.com", "--password", PASSPHRASE])
+    issued = runner.invoke(app, ["users", "token", "ana@example.com", "--days", "7", "--read-only"])
+    value = issued.output.strip()
+    assert issued.exit_code == 0 and value.startswith("mbt_")
+    stored = conn.execute(
+        "SELECT id, token_hash, scope, expires_at - created_at AS life FROM api_tokens"
     ).fetchone()
-    assert row == {"disabled": True, "api_token_hash": None}
-    assert runner.invoke(app, ["users", "disable", "ghost@example.com"]).exit_code != 0
+    assert stored and stored["token_hash"] == security.hash_api_token(value) and stored["scope"] == "read"
+    assert stored["life"] == timedelta(days=7)
+    listed = runner.invoke(app, ["users", "tokens", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    items = json.loads(listed.output)
+    assert [(t["id"], t["email"], t["scope"], t["revoked_at"]) for t in items] == [
+        (stored["id"], "ana@example.com", "read", None)
+    ]
+    assert "token_hash" not in items[0]
+    assert runner.invoke(app, ["users", "tokens", "revoke", str(stored["id"])]).exit_code == 0
+    again = runner.invoke(app, ["users", "tokens", "revoke", str(stored["id"])])
+    assert isinstance(again.exception, NotFoundError)
+    revoked = conn.execute("SELECT revoked_at FROM api_tokens").fetchone()
+    assert revoked and revoked["revoked_at"] is not None
+    assert runner.invoke(app, ["users", "token", "ana@example.com", "--days", "0"]).exit_code != 0
 
 
 def test_leads_export_and_list_use_the_filters(runner: CliRunner, conn: Conn, tmp_path: Path) -> None:

@@ -1,17 +1,16 @@
-"""Pure dashboard helpers: masking, language choice, filters and cursors, CSV cells, charts, rate limiter.
+"""Pure dashboard helpers: masking, language choice, filters and cursors, CSV cells, charts.
 
 No I/O: these are unit tests living next to the dashboard's integration tests (they may move to tests/unit).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
 from dashboard import i18n, security, svg
 from dashboard.export import csv_cell
-from dashboard.ratelimit import RateLimiter
 from dashboard.store import FilterError, LeadFilter, encode_cursor
 
 pytestmark = pytest.mark.unit
@@ -80,12 +79,3 @@ def test_charts_escape_labels_and_scale() -> None:
     assert 'height="120.0"' in chart  # the tallest bar fills the chart
     timeline = str(svg.sentiment_timeline([(0, "positive"), (1000, "negative"), (500, "unknown")]))
     assert timeline.count("<circle") == 2
-
-
-def test_rate_limiter_window() -> None:
-    limiter = RateLimiter(limit=2, window=timedelta(minutes=1))
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    assert limiter.allow("k", t0) and limiter.allow("k", t0)
-    assert not limiter.allow("k", t0 + timedelta(seconds=30))
-    assert limiter.allow("k", t0 + timedelta(minutes=1, seconds=1))
-    assert limiter.allow("other", t0)
