@@ -12,7 +12,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "scenario": ("commands.scenario", "Scenarios: list, validate, graph."),
     "nlp": ("commands.nlp", "Language understanding: evaluate intents on your own phrases."),
     "leads": ("commands.leads", "Leads: list and export leads (filters as in the dashboard)."),
-    "users": ("commands.users", "Dashboard users: create, list, disable, set passwords, API tokens."),
+    "users": ("commands.users", "Dashboard users: accounts, passwords, roles, sessions, locks, tokens."),
     "robot": ("commands.robot", "The dialer robot (ARI controller)."),
     "dashboard": (
         "commands.dashboard_cmd",
