@@ -22,6 +22,7 @@ from calls.nlp_health import nlp_check
 from calls.preflight import CampaignPreflight, check_robot
 from calls.scheduler import JobRunner
 from calls.session import Conversation, MediaCallSession, MediaTransportConfig
+from calls.startup import log_components
 from calls.store import CallStore
 from scenarios import library
 from scenarios.engine import Engine
@@ -186,6 +187,7 @@ async def run_robot(
         media = await media_transport(stack, settings)
         preflight = None
         if isinstance(conversation, ScenarioConversationFactory):
+            await log_components(settings, conversation.asr.model_path, conversation.asr.language)
             await check_robot(conversation.tts, settings.tts_voice)
             preflight = CampaignPreflight(conversation.tts, settings.tts_voice, conversation.asr.language)
         controller = build_controller(
@@ -229,6 +231,11 @@ async def run_robot(
         log.info("robot stopped: %d calls settled", controller.stats.settled)
 
 
+# Parts whose failure does not stop calls (they go on with a fallback): /health reports them as
+# degraded and keeps answering 200 while the required parts (db, ari) are ok.
+OPTIONAL_CHECKS = frozenset({"nlp", "tts"})
+
+
 def robot_checks(
     pool: AsyncConnectionPool, ari: AriClient, nlu: NluService, dialer: AriHealth | None = None
 ) -> dict[str, HealthCheck]:
@@ -257,7 +264,7 @@ def robot_checks(
 
 
 async def _serve_health(stack: AsyncExitStack, settings: Settings, checks: dict[str, HealthCheck]) -> None:
-    runner = web.AppRunner(health_app(checks), handle_signals=False)
+    runner = web.AppRunner(health_app(checks, optional=OPTIONAL_CHECKS), handle_signals=False)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from aiohttp import web
 from prometheus_client import (
@@ -97,10 +97,12 @@ async def _metrics(_: web.Request) -> web.Response:
     return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def health_app(checks: dict[str, HealthCheck]) -> web.Application:
+def health_app(checks: dict[str, HealthCheck], optional: Collection[str] = ()) -> web.Application:
     """An app with ``/metrics``, ``/health`` (all checks) and ``/health/<name>`` (one check).
 
-    A check returns a dict with at least ``ok``; the HTTP status is 200 when ok, else 503.
+    A check returns a dict with at least ``ok``; ``/health/<name>`` answers 200 when ok, else 503.
+    ``/health`` answers what stops calls: ``status`` is ``down`` (503) when a required check fails,
+    ``degraded`` (200, failing names under ``degraded``) when only ``optional`` ones do, else ``ok``.
     """
 
     async def one(request: web.Request) -> web.Response:
@@ -112,8 +114,16 @@ def health_app(checks: dict[str, HealthCheck]) -> web.Application:
 
     async def all_checks(_: web.Request) -> web.Response:
         reports = {name: await check() for name, check in checks.items()}
-        ok = all(bool(r.get("ok")) for r in reports.values())
-        return web.json_response({"ok": ok, "checks": reports}, status=200 if ok else 503)
+        failing = [name for name, r in reports.items() if not r.get("ok")]
+        ok = not [name for name in failing if name not in optional]
+        status = "down" if not ok else ("degraded" if failing else "ok")
+        body = {
+            "status": status,
+            "ok": ok,
+            "degraded": [n for n in failing if n in optional],
+            "checks": reports,
+        }
+        return web.json_response(body, status=200 if ok else 503)
 
     app = web.Application()
     app.router.add_get("/metrics", _metrics)

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from psycopg_pool import AsyncConnectionPool
 
-from calls.runner import robot_checks
+from calls.runner import OPTIONAL_CHECKS, robot_checks
 from services.ari.client import AriClient
 from services.metrics import health_app
 from services.nlp.llm import NluService
@@ -22,7 +22,9 @@ pytestmark = pytest.mark.integration
 @asynccontextmanager
 async def robot_health(pool: AsyncConnectionPool, nlu: NluService) -> AsyncIterator[TestClient[Any, Any]]:
     async with AriClient(closed_port_url(), "u", "p", "minibot") as ari:
-        client: TestClient[Any, Any] = TestClient(TestServer(health_app(robot_checks(pool, ari, nlu))))
+        client: TestClient[Any, Any] = TestClient(
+            TestServer(health_app(robot_checks(pool, ari, nlu), optional=OPTIONAL_CHECKS))
+        )
         async with client:
             yield client
 
@@ -61,8 +63,12 @@ async def test_health_nlp_down_when_ollama_is_unreachable(pool: AsyncConnectionP
         response = await client.get("/health/nlp")
         body = await response.json()
         overall = await client.get("/health")
-        checks = (await overall.json())["checks"]
+        summary = await overall.json()
+        checks = summary["checks"]
     assert response.status == 503
     assert body["ok"] is False and body["reachable"] is False
     assert "unreachable" in body["error"] and body["llm_failed"] == 1
-    assert overall.status == 503 and checks["nlp"]["ok"] is False and checks["db"]["ok"] is True
+    assert checks["nlp"]["ok"] is False and checks["db"]["ok"] is True
+    # calls go on with the keyword fast path: the robot is degraded, not down (ARI here is down)
+    assert summary["degraded"] == ["nlp"] and checks["ari"]["ok"] is False
+    assert overall.status == 503 and summary["status"] == "down"
