@@ -1,33 +1,32 @@
-"""Hybrid answering-machine detection: features from the first seconds, a pure verdict function.
+"""Hybrid answering-machine detection: per-frame evidence, a pure verdict, one detector per call.
 
-Evidence, strongest first: a steady beep tone, voicemail words in the transcript, Asterisk's own AMD
-result (AMDSTATUS/AMDCAUSE), a long uninterrupted greeting, many words. A short greeting followed by
-silence is a human waiting for an answer.
+Evidence, strongest first: a steady beep tone, voicemail words in the transcript, a greeting that
+goes on (speech with only short pauses) longer than a person answering talks, many words, Asterisk's
+own AMD result (AMDSTATUS/AMDCAUSE). A short greeting followed by a silence is a person waiting for
+an answer; so is a line where nobody speaks. Time comes from the 20 ms frame clock: a frame that
+did not arrive is fed as silence by the session, so a quiet callee never stretches the window.
+
+The thresholds are named and grouped per campaign bias (`BIASES`): ``human`` never risks a person
+for a voicemail, ``machine`` leaves more voicemails. Every decision carries its ``reason``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 import numpy as np
 
 from services.media.frames import FRAME_MS, SAMPLE_RATE, pcm_to_samples
-from services.vad import SpeechEnd, SpeechStart, VadSegmenter, normalize_words
+from services.vad import normalize_words
 
-# Named thresholds
-GREETING_MACHINE_MS = 2500  # continuous speech longer than this is a recorded greeting
-MAX_HUMAN_WORDS = 6  # a live answer is short ("allô oui ?", "bonjour, c'est Paul")
-MIN_HUMAN_SPEECH_MS = 200  # less speech than this is no answer at all
-GREETING_END_SILENCE_MS = (
-    700  # pause that ends the greeting (voicemail prompts pause less; a live callee waits)
-)
 BEEP_MIN_MS = 160  # steady tone length that counts as a beep (8 frames of 20 ms)
 BEEP_MIN_HZ = 350
 BEEP_MAX_HZ = 2500
 BEEP_TONALITY = 0.9  # share of the frame's energy around the peak frequency
 BEEP_MIN_RMS = 300.0  # about -40 dBFS
 BEEP_MAX_DRIFT_HZ = 20.0  # from the first frame of the run: a sweep is not a beep
+ONSET_MS = 60  # voiced time that starts the greeting (shorter: a click)
 
 # Voicemail phrases (accent-free, as produced by normalize_words); user-facing French kept in one place.
 VOICEMAIL_PHRASES = (
@@ -42,6 +41,10 @@ VOICEMAIL_PHRASES = (
     "pas disponible pour le moment",
     "rappeler plus tard",
     "n est pas en service",
+    "leave a message",
+    "after the tone",
+    "after the beep",
+    "voicemail",
 )
 
 
@@ -54,16 +57,52 @@ class AmdVerdict(Enum):
 
 
 @dataclass(frozen=True)
-class AmdFeatures:
-    """What is known after the first seconds of a call."""
+class AmdThresholds:
+    """The named limits of a verdict; one set per campaign bias."""
 
-    initial_silence_ms: int
-    greeting_ms: int  # first continuous speech segment (0 when nobody spoke)
-    speech_ms: int  # all speech in the window
-    greeting_ended: bool  # the greeting was followed by a pause (the callee waits)
+    machine_greeting_ms: int  # a greeting (pauses shorter than human_silence_ms) longer than this: a recording
+    human_silence_ms: int  # silence after a shorter greeting: a person waiting for an answer
+    silent_line_ms: int  # nobody spoke this long after the answer: a person waiting (never a machine)
+    max_human_words: int  # more words than this in the greeting (from ASR partials): a recording
+    window_ms: int  # no verdict by then: notsure (the call goes on as with a person)
+    trust_asterisk: bool  # Asterisk's MACHINE alone is enough
+
+
+BIASES: dict[str, AmdThresholds] = {
+    "balanced": AmdThresholds(
+        machine_greeting_ms=5000,
+        human_silence_ms=1000,
+        silent_line_ms=2500,
+        max_human_words=9,
+        window_ms=8000,
+        trust_asterisk=True,
+    ),
+}
+BIASES["human"] = replace(BIASES["balanced"], machine_greeting_ms=6000, max_human_words=12, trust_asterisk=False)
+BIASES["machine"] = replace(BIASES["balanced"], machine_greeting_ms=3400, max_human_words=7)
+AMD_BIASES = tuple(BIASES)
+
+
+def thresholds_for(bias: str) -> AmdThresholds:
+    """The thresholds of a campaign bias (``human``, ``balanced`` or ``machine``)."""
+    try:
+        return BIASES[bias]
+    except KeyError:
+        raise ValueError(f"AMD bias must be one of {', '.join(AMD_BIASES)}, not {bias!r}") from None
+
+
+@dataclass(frozen=True)
+class AmdFeatures:
+    """What is known at one instant of the call's first seconds."""
+
+    elapsed_ms: int
+    initial_silence_ms: int  # before the first speech (all of elapsed_ms when nobody spoke)
+    greeting_ms: int  # first speech onset to the last speech frame of the greeting so far
+    silence_after_ms: int  # silence since the greeting's last speech frame (0 while speaking)
+    speech_ms: int  # voiced time in the greeting
     words: int = 0
     transcript: str = ""
-    beep: bool = False
+    beep_at_ms: int | None = None
     asterisk_status: str = ""  # AMDSTATUS: HUMAN | MACHINE | NOTSURE | HANGUP
     asterisk_cause: str = ""  # AMDCAUSE, e.g. "LONGGREETING-2000-2000"
 
@@ -82,44 +121,49 @@ def voicemail_phrase(transcript: str) -> str | None:
     return next((p for p in VOICEMAIL_PHRASES if f" {p} " in f" {text} "), None)
 
 
-def classify(features: AmdFeatures) -> AmdDecision:
-    """The AMD verdict for these features (pure)."""
-    if features.beep:
-        return AmdDecision(AmdVerdict.MACHINE, "beep tone")
-    phrase = voicemail_phrase(features.transcript)
+def classify(features: AmdFeatures, limits: AmdThresholds = BIASES["balanced"]) -> AmdDecision | None:
+    """The verdict these features support, or None while the evidence is still coming (pure)."""
+    f = features
+    if f.beep_at_ms is not None:
+        return AmdDecision(AmdVerdict.MACHINE, f"beep tone at {f.beep_at_ms} ms")
+    phrase = voicemail_phrase(f.transcript)
     if phrase is not None:
         return AmdDecision(AmdVerdict.MACHINE, f"voicemail words: {phrase!r}")
-    status = features.asterisk_status.upper()
-    if status == "MACHINE":
-        return AmdDecision(AmdVerdict.MACHINE, f"Asterisk AMD: {features.asterisk_cause or 'MACHINE'}")
-    if features.greeting_ms > GREETING_MACHINE_MS:
-        return AmdDecision(AmdVerdict.MACHINE, f"long greeting ({features.greeting_ms} ms)")
-    if features.words > MAX_HUMAN_WORDS:
-        return AmdDecision(AmdVerdict.MACHINE, f"{features.words} words in the greeting")
-    if features.speech_ms < MIN_HUMAN_SPEECH_MS:
-        return AmdDecision(AmdVerdict.NOTSURE, f"no speech after {features.initial_silence_ms} ms")
-    if status == "HUMAN" or features.greeting_ended:
-        return AmdDecision(AmdVerdict.HUMAN, f"short greeting ({features.greeting_ms} ms) then silence")
-    return AmdDecision(AmdVerdict.NOTSURE, "greeting still going")
+    status = f.asterisk_status.upper()
+    if status == "MACHINE" and limits.trust_asterisk:
+        return AmdDecision(AmdVerdict.MACHINE, f"Asterisk AMD: MACHINE {f.asterisk_cause}".rstrip())
+    if f.greeting_ms > limits.machine_greeting_ms:
+        return AmdDecision(AmdVerdict.MACHINE, f"greeting longer than {limits.machine_greeting_ms} ms")
+    if f.words > limits.max_human_words:
+        return AmdDecision(AmdVerdict.MACHINE, f"{f.words} words in the greeting")
+    if f.greeting_ms and f.silence_after_ms >= limits.human_silence_ms:
+        return AmdDecision(
+            AmdVerdict.HUMAN, f"short greeting ({f.greeting_ms} ms) then {f.silence_after_ms} ms of silence"
+        )
+    if not f.greeting_ms and f.initial_silence_ms >= limits.silent_line_ms:
+        return AmdDecision(AmdVerdict.HUMAN, f"nobody spoke for {f.initial_silence_ms} ms: a person waiting")
+    if status == "HUMAN" and f.greeting_ms:
+        return AmdDecision(AmdVerdict.HUMAN, f"Asterisk AMD: HUMAN {f.asterisk_cause}".rstrip())
+    if f.elapsed_ms >= limits.window_ms:
+        return AmdDecision(AmdVerdict.NOTSURE, f"no clear evidence after {f.elapsed_ms} ms")
+    return None
 
 
 class BeepDetector:
-    """Streaming detector of a steady tone (a voicemail beep) on 16 kHz frames."""
+    """Streaming detector of a steady tone (a voicemail beep), fed one tone measure per 20 ms frame."""
 
     def __init__(self, min_ms: int = BEEP_MIN_MS) -> None:
         self._needed = max(1, min_ms // FRAME_MS)
         self._run = 0
         self._freq = 0.0
-        self._window = np.hanning(SAMPLE_RATE * FRAME_MS // 1000)
-        self.detected_at_ms: int | None = None
         self._now_ms = 0
+        self.detected_at_ms: int | None = None
 
-    def process(self, frame: bytes) -> bool:
-        """Feed one 20 ms frame; True once a beep has been heard."""
+    def observe(self, freq: float | None) -> bool:
+        """Feed one frame's tone frequency (None: no tone); True once a beep has been heard."""
         self._now_ms += FRAME_MS
         if self.detected_at_ms is not None:
             return True
-        freq = tone_frequency(frame, self._window)
         if freq is not None and (self._run == 0 or abs(freq - self._freq) <= BEEP_MAX_DRIFT_HZ):
             self._run, self._freq = self._run + 1, self._freq if self._run else freq
         else:
@@ -130,12 +174,15 @@ class BeepDetector:
         return False
 
 
-def tone_frequency(frame: bytes, window: np.ndarray | None = None) -> float | None:
+_WINDOW = np.hanning(SAMPLE_RATE * FRAME_MS // 1000)
+
+
+def tone_frequency(frame: bytes) -> float | None:
     """The frequency of a frame when it is a loud, nearly pure tone in the beep band, else None."""
     samples = pcm_to_samples(frame).astype(np.float64)
     if len(samples) == 0 or float(np.sqrt(np.mean(samples**2))) < BEEP_MIN_RMS:
         return None
-    weights = window if window is not None and len(window) == len(samples) else np.hanning(len(samples))
+    weights = _WINDOW if len(_WINDOW) == len(samples) else np.hanning(len(samples))
     spectrum = np.abs(np.fft.rfft(samples * weights, n=2048)) ** 2
     freqs = np.fft.rfftfreq(2048, 1 / SAMPLE_RATE)
     peak = int(np.argmax(spectrum))
@@ -149,49 +196,87 @@ def detect_beep(pcm: bytes) -> int | None:
     """Onset (ms) of the first beep in a whole recording, or None."""
     detector = BeepDetector()
     for start in range(0, len(pcm) - 639, 640):
-        if detector.process(pcm[start : start + 640]):
+        if detector.observe(tone_frequency(pcm[start : start + 640])):
             return detector.detected_at_ms
     return None
 
 
-class AmdTracker:
-    """Collects AMD features from the call's first seconds (VAD decisions + beep detector)."""
+class GreetingTracker:
+    """Speech/silence pattern of the greeting: onset, last speech, voiced time (pure, per frame).
 
-    def __init__(self) -> None:
-        self._segmenter = VadSegmenter(onset_ms=60, end_silence_ms=GREETING_END_SILENCE_MS)
-        self._beep = BeepDetector()
-        self._first_start: int | None = None
-        self._greeting_ms: int | None = None
-        self._speech_ms = 0
+    Only voiced runs of at least ``ONSET_MS`` count as speech, so clicks and noise bursts of one or
+    two frames neither start a greeting nor keep it going.
+    """
+
+    def __init__(self, join_pause_ms: int) -> None:
+        self.join_pause_ms = join_pause_ms
         self.elapsed_ms = 0
+        self.onset_ms: int | None = None
+        self.last_speech_ms = 0  # end of the greeting's last voiced run
+        self.speech_ms = 0
+        self._run_ms = 0  # current voiced run
+        self.closed = False  # a pause of join_pause_ms ended the greeting
 
-    def process(self, frame: bytes, is_speech: bool) -> None:
-        """Feed one 20 ms caller frame and its VAD decision."""
-        self._beep.process(frame)
+    def observe(self, is_speech: bool) -> None:
+        """Feed one frame's VAD decision."""
         self.elapsed_ms += FRAME_MS
-        self._speech_ms += FRAME_MS if is_speech else 0
-        event = self._segmenter.process(FRAME_MS, is_speech)
-        if isinstance(event, SpeechStart) and self._first_start is None:
-            self._first_start = event.at_ms
-        elif isinstance(event, SpeechEnd) and self._greeting_ms is None:
-            self._greeting_ms = event.duration_ms
+        if self.closed:
+            return
+        self._run_ms = self._run_ms + FRAME_MS if is_speech else 0
+        if self._run_ms >= ONSET_MS:
+            if self.onset_ms is None:
+                self.onset_ms = self.elapsed_ms - self._run_ms
+            self.speech_ms += self._run_ms if self._run_ms == ONSET_MS else FRAME_MS
+            self.last_speech_ms = self.elapsed_ms
+        elif self.onset_ms is not None and self.elapsed_ms - self.last_speech_ms >= self.join_pause_ms:
+            self.closed = True
 
-    def features(
-        self, transcript: str = "", asterisk_status: str = "", asterisk_cause: str = ""
-    ) -> AmdFeatures:
-        """Features so far (a greeting still going counts up to now)."""
-        start = self._first_start
-        greeting = self._greeting_ms
-        if greeting is None:
-            greeting = 0 if start is None else self.elapsed_ms - start
+    def features(self, **extra: object) -> AmdFeatures:
+        """Features at this instant."""
+        onset = self.onset_ms
         return AmdFeatures(
-            initial_silence_ms=self.elapsed_ms if start is None else start,
-            greeting_ms=greeting,
-            speech_ms=self._speech_ms,
-            greeting_ended=self._greeting_ms is not None,
+            elapsed_ms=self.elapsed_ms,
+            initial_silence_ms=self.elapsed_ms if onset is None else onset,
+            greeting_ms=0 if onset is None else self.last_speech_ms - onset,
+            silence_after_ms=0 if onset is None else self.elapsed_ms - self.last_speech_ms,
+            speech_ms=self.speech_ms,
+            **extra,  # type: ignore[arg-type]
+        )
+
+
+class AmdDetector:
+    """The AMD of one call: fed every 20 ms frame (with its VAD decision), it decides once.
+
+    The same object runs in live calls (`calls.conversation`) and in ``minibot amd eval``.
+    """
+
+    def __init__(self, bias: str = "balanced", asterisk_status: str = "", asterisk_cause: str = "") -> None:
+        self.limits = thresholds_for(bias)
+        self.asterisk_status = asterisk_status
+        self.asterisk_cause = asterisk_cause
+        self.greeting = GreetingTracker(self.limits.human_silence_ms)
+        self.beep = BeepDetector()
+        self.decision: AmdDecision | None = None
+        self.decided_at_ms: int | None = None
+
+    def process(self, frame: bytes, is_speech: bool, transcript: str = "") -> AmdDecision | None:
+        """Feed one caller frame; the decision on the frame that makes it, None otherwise."""
+        return self.observe(is_speech, tone_frequency(frame), transcript)
+
+    def observe(self, is_speech: bool, tone_hz: float | None, transcript: str = "") -> AmdDecision | None:
+        """Feed one frame's measures (VAD decision, tone); see `process`."""
+        if self.decision is not None:
+            return None
+        self.greeting.observe(is_speech)
+        self.beep.observe(tone_hz)
+        features = self.greeting.features(
             words=len(normalize_words(transcript)),
             transcript=transcript,
-            beep=self._beep.detected_at_ms is not None,
-            asterisk_status=asterisk_status,
-            asterisk_cause=asterisk_cause,
+            beep_at_ms=self.beep.detected_at_ms,
+            asterisk_status=self.asterisk_status,
+            asterisk_cause=self.asterisk_cause,
         )
+        decision = classify(features, self.limits)
+        if decision is not None:
+            self.decision, self.decided_at_ms = decision, self.greeting.elapsed_ms
+        return decision
