@@ -35,6 +35,7 @@ from services.metrics import ACTIVE_CALLS, CALL_OUTCOMES, CALLS_ORIGINATED
 
 log = logging.getLogger("minibot.controller")
 
+AMD_CONTEXT = "minibot-amd"  # asterisk_conf/extensions.conf: AMD(), then Stasis(app, call, AMDSTATUS, AMDCAUSE)
 SESSION_WRAP_UP_S = 3.0  # after a hangup, time a session may take to store the lead before it is cancelled
 
 Clock = Callable[[], datetime]
@@ -62,6 +63,7 @@ class LiveCall:
     bridge_id: str | None = None  # the mixing bridge holding the callee (set by the session)
     failure: str | None = None  # the session failed on our side (settled `failed`, retried by policy)
     transfer: Callable[[str], Awaitable[TransferResult]] | None = None  # hand the callee to a human
+    asterisk_amd: tuple[str, str] = ("", "")  # AMDSTATUS, AMDCAUSE when AMD() ran (amd mode asterisk)
 
 
 class CallSession(Protocol):
@@ -304,6 +306,10 @@ class Controller:
             return  # stopping during an outage: not dialled, the lease is given back at the next start
         live = LiveCall(claimed=call, call_id=call_id, channel_id=channel_id)
         self._track(live)
+        variables = {"MINIBOT_CALL_ID": str(call_id), "MINIBOT_CAMPAIGN": call.campaign_name}
+        asterisk_amd = call.amd_mode == "asterisk"  # AMD() in the dialplan, then Stasis with its result
+        if asterisk_amd:
+            variables["MINIBOT_CALL"] = str(call_id)
         try:
             await self.ari.originate(
                 call.endpoint,
@@ -311,7 +317,8 @@ class Controller:
                 app_args=str(call_id),
                 caller_id=call.caller_id or None,
                 timeout_s=call.ring_timeout_s,
-                variables={"MINIBOT_CALL_ID": str(call_id), "MINIBOT_CAMPAIGN": call.campaign_name},
+                variables=variables,
+                context=AMD_CONTEXT if asterisk_amd else None,
             )
         except AriError as exc:
             if exc.status == 409:
@@ -456,11 +463,25 @@ class Controller:
         elif isinstance(event, StasisStart):
             live = self.calls.get(event.channel.id)
             if live is not None and not live.answered:
+                if live.claimed.amd_mode == "asterisk":
+                    live.asterisk_amd = await self._asterisk_amd(event)
                 await self._answered(live)
         elif isinstance(event, ChannelDestroyed):
             live = self.calls.get(event.channel.id)
             if live is not None:
                 await self._settle(live, cause=event.cause, cause_text=event.cause_txt)
+
+    async def _asterisk_amd(self, event: StasisStart) -> tuple[str, str]:
+        """AMDSTATUS and AMDCAUSE of a call that went through AMD() (Stasis args, else the variables)."""
+        if len(event.args) >= 3 and event.args[1]:
+            return event.args[1], event.args[2]
+        values = []
+        for name in ("AMDSTATUS", "AMDCAUSE"):
+            try:
+                values.append(await self.ari.get_variable(event.channel.id, name))
+            except AriError:
+                values.append("")
+        return values[0], values[1]
 
     async def _answered(self, live: LiveCall) -> None:
         live.answered = True

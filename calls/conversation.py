@@ -41,7 +41,6 @@ from services.vad import BargeInDetector, SpeechEnd, SpeechStart, VadStream, Web
 
 log = logging.getLogger("minibot.conversation")
 
-AMD_WINDOW_MS = 4000  # listen at most this long before deciding who answered
 OPENING_SILENCE_MS = 800  # nobody said "Allô ?" this long after the answer: the bot speaks first
 OPENING_MAX_MS = 4000  # the callee still talks this long after the answer: the bot starts anyway
 ASR_CHUNK_FRAMES = 5  # decode caller audio 100 ms at a time
@@ -181,7 +180,11 @@ class _Dialogue:
         self.asr_queue: asyncio.Queue[bytes | _EndOfSpeech] = asyncio.Queue()
         self.ends_queued = 0  # ends of speech in asr_queue, not yet transcribed
         self.partial = ""  # the ASR partial of the caller's current speech
-        self.amd_tracker = amd.AmdTracker() if live.claimed.amd_mode in ("bot", "hybrid") else None
+        self.amd: amd.AmdDetector | None = None
+        if live.claimed.amd_mode != "off":
+            self.amd = amd.AmdDetector(live.claimed.amd_bias, *live.asterisk_amd)
+        self.voicemail_cue = amd.VoicemailCue()
+        self.voicemail_ready = asyncio.Event()  # a voicemail message may start (beep over, or silence)
         path = None
         if live.claimed.record_calls and deps.recordings_dir is not None:
             path = deps.recordings_dir / f"{live.call_id}.wav"
@@ -220,6 +223,7 @@ class _Dialogue:
         recognizer = await self.deps.asr.recognizer()
         listener = asyncio.create_task(self._listen(), name=f"listen-{self.live.call_id}")
         listener.add_done_callback(lambda _: self._open())  # media over (or failed): stop waiting
+        listener.add_done_callback(lambda _: self.voicemail_ready.set())
         transcriber = asyncio.create_task(self._transcribe(recognizer), name=f"asr-{self.live.call_id}")
         warm_up: asyncio.Task[None] | None = None
         loop = asyncio.get_running_loop()
@@ -315,12 +319,16 @@ class _Dialogue:
     async def _perform(self, state: eng.CallState, actions: list[eng.Action]) -> eng.CallState:
         for action in actions:
             match action:
-                case eng.Say() | eng.LeaveVoicemail():
-                    step = action.step if isinstance(action, eng.Say) else "voicemail"
-                    timeout = action.timeout_s if isinstance(action, eng.Say) else 0.0
+                case eng.LeaveVoicemail():
+                    await self._stop_speaking()  # the opening never talks over the greeting
+                    await self._await_voicemail_cue()
                     audio = Path(action.audio) if action.audio else None
-                    await self._speak(action.text, audio, step, timeout)
-                    await self.deps.store.set_step(self.live.call_id, step)
+                    await self._speak(action.text, audio, "voicemail", 0.0)
+                    await self.deps.store.set_step(self.live.call_id, "voicemail")
+                case eng.Say():
+                    audio = Path(action.audio) if action.audio else None
+                    await self._speak(action.text, audio, action.step, action.timeout_s)
+                    await self.deps.store.set_step(self.live.call_id, action.step)
                 case eng.StopSpeaking():
                     await self._stop_speaking()
                 case eng.EndCall():
@@ -342,6 +350,15 @@ class _Dialogue:
         if self.finished and state.step == "voicemail":
             self.result = ConversationResult(machine=True)
         return state
+
+    async def _await_voicemail_cue(self) -> None:
+        """Wait for the end of the beep (or of the greeting); the cue is recorded with the AMD reason."""
+        await self.voicemail_ready.wait()
+        decision = self.amd.decision if self.amd is not None else None
+        if decision is not None and self.voicemail_cue.ready_at_ms is not None:
+            cue = self.voicemail_cue
+            reason = f"{decision.reason}; message at {cue.ready_at_ms} ms, {cue.reason}"
+            await self.deps.store.set_amd(self.live.call_id, decision.verdict.value, reason)
 
     async def _transfer(self, endpoint: str) -> None:
         """Once the hand-off prompt has played, ring a human at ``endpoint``; the bot leaves the call
@@ -490,13 +507,17 @@ class _Dialogue:
                     self.inbox.put_nowait(_Signal("barge_in"))
 
     def _track_amd(self, frame: bytes, is_speech: bool, transcript: str) -> None:
-        tracker = self.amd_tracker
-        if tracker is None:
+        """AMD until it decides, and the voicemail cue (beep over, or silence) from the answer on."""
+        if self.voicemail_ready.is_set():
             return
-        tracker.process(frame, is_speech)
-        decision = amd.classify(tracker.features(transcript))
-        if decision.verdict is not amd.AmdVerdict.NOTSURE or tracker.elapsed_ms >= AMD_WINDOW_MS:
-            self.amd_tracker = None
+        tone = amd.tone_frequency(frame)
+        if self.voicemail_cue.observe(is_speech, tone):
+            self.voicemail_ready.set()
+        detector = self.amd
+        if detector is None or detector.decision is not None:
+            return
+        decision = detector.observe(is_speech, tone, transcript)
+        if decision is not None:
             self.result = ConversationResult(machine=decision.verdict is amd.AmdVerdict.MACHINE)
             self.inbox.put_nowait(_Signal("amd", decision))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 PROFILES = ("fr", "us-tcpa", "none")
 AMD_MODES = ("off", "asterisk", "bot", "hybrid")
+AMD_BIASES = ("human", "balanced", "machine")  # services.amd.BIASES: the thresholds of each
 STATUSES = ("draft", "running", "paused", "stopped", "finished")
 
 
@@ -27,6 +28,7 @@ class CampaignSettings:
     amd_mode: str = "hybrid"
     record_calls: bool = True
     priority: int = 0
+    amd_bias: str = "balanced"
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class ClaimedCall:
     refused_at: datetime | None
     in_dnc: bool
     recent_attempts: tuple[datetime, ...]
+    amd_bias: str = "balanced"
 
     @property
     def endpoint(self) -> str:

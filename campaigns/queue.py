@@ -88,6 +88,7 @@ def _claimed(row: dict[str, Any]) -> ClaimedCall:
         refused_at=row["refused_at"],
         in_dnc=row["in_dnc"],
         recent_attempts=tuple(row["recent_attempts"] or ()),
+        amd_bias=row["amd_bias"],
     )
 
 

@@ -11,7 +11,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from campaigns import compliance, dnc, retry
-from campaigns.models import AMD_MODES, PROFILES, Campaign, CampaignSettings, ContactContext
+from campaigns.models import AMD_BIASES, AMD_MODES, PROFILES, Campaign, CampaignSettings, ContactContext
 from services.db import query
 from services.errors import ComplianceError, ConfigError, ConflictError, NotFoundError
 
@@ -35,6 +35,8 @@ def validate(settings: CampaignSettings) -> None:
         raise ConfigError(f"compliance profile must be one of {list(PROFILES)}")
     if settings.amd_mode not in AMD_MODES:
         raise ConfigError(f"AMD mode must be one of {list(AMD_MODES)}")
+    if settings.amd_bias not in AMD_BIASES:
+        raise ConfigError(f"AMD bias must be one of {list(AMD_BIASES)}")
     if "{number}" not in settings.endpoint_template:
         raise ConfigError("endpoint template must contain {number}, e.g. PJSIP/{number}@trunk")
     if settings.max_concurrent_calls < 1 or settings.calls_per_second <= 0 or settings.ring_timeout_s < 1:

@@ -21,6 +21,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "simulate": ("commands.simulate", "The simulated PBX and simulated conversations."),
     "models": ("commands.models", "Speech models: download and inspect Vosk models."),
     "jobs": ("commands.jobs", "Scheduled jobs: what runs when, and how it went."),
+    "amd": ("commands.amd", "Answering-machine detection: evaluate and tune it on your own recordings."),
 }
 
 # Single commands (not groups): name -> (module, function, help).

@@ -62,6 +62,10 @@ def create_command(
     amd: Annotated[
         str, typer.Option(help="Answering-machine detection: off, asterisk, bot, hybrid.")
     ] = "hybrid",
+    amd_bias: Annotated[
+        str,
+        typer.Option(help="AMD sensitivity: human (never risk a person), balanced, machine (more voicemails)."),
+    ] = "balanced",
     record: Annotated[bool, typer.Option("--record/--no-record", help="Record calls.")] = True,
     priority: Annotated[int, typer.Option(help="Higher priority campaigns are dialled first.")] = 0,
 ) -> None:
@@ -79,6 +83,7 @@ def create_command(
         compliance_profile=profile,
         b2b=b2b,
         amd_mode=amd,
+        amd_bias=amd_bias,
         record_calls=record,
         priority=priority,
     )

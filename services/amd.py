@@ -280,3 +280,48 @@ class AmdDetector:
         if decision is not None:
             self.decision, self.decided_at_ms = decision, self.greeting.elapsed_ms
         return decision
+
+
+VOICEMAIL_SILENCE_MS = 1500  # no beep: the greeting is over after this much silence (at least 1 s)
+VOICEMAIL_MAX_WAIT_MS = 30_000  # after the answer: start the message by then whatever the line does
+
+
+class VoicemailCue:
+    """When a voicemail message may start: right after the beep has ended, or, when no beep comes,
+    once the greeting has been followed by ``silence_ms`` of silence; never later than
+    ``max_wait_ms`` after the answer. Fed every frame from the answer on (pure, per frame)."""
+
+    def __init__(self, silence_ms: int = VOICEMAIL_SILENCE_MS, max_wait_ms: int = VOICEMAIL_MAX_WAIT_MS) -> None:
+        self.silence_ms = silence_ms
+        self.max_wait_ms = max_wait_ms
+        self.beep = BeepDetector()
+        self.elapsed_ms = 0
+        self._heard_speech = False
+        self._quiet_ms = 0
+        self._run_ms = 0
+        self.ready_at_ms: int | None = None
+        self.reason = ""
+
+    def observe(self, is_speech: bool, tone_hz: float | None) -> bool:
+        """Feed one frame's measures; True once the message may start."""
+        self.elapsed_ms += FRAME_MS
+        if self.ready_at_ms is not None:
+            return True
+        self.beep.observe(tone_hz)
+        self._run_ms = self._run_ms + FRAME_MS if is_speech else 0
+        if self._run_ms >= ONSET_MS:
+            self._heard_speech, self._quiet_ms = True, 0
+        elif not is_speech:
+            self._quiet_ms += FRAME_MS
+        beep_at = self.beep.detected_at_ms
+        if beep_at is not None and tone_hz is None:
+            return self._ready(f"after the beep at {beep_at} ms")
+        if beep_at is None and self._heard_speech and self._quiet_ms >= self.silence_ms:
+            return self._ready(f"no beep, {self._quiet_ms} ms of silence after the greeting")
+        if self.elapsed_ms >= self.max_wait_ms:
+            return self._ready(f"no beep nor silence after {self.elapsed_ms} ms")
+        return False
+
+    def _ready(self, reason: str) -> bool:
+        self.ready_at_ms, self.reason = self.elapsed_ms, reason
+        return True

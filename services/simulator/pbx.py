@@ -219,7 +219,9 @@ class PbxEngine:
         channel.in_stasis = True
         if channel.amd:  # the [minibot-amd] dialplan: AMD() then Stasis(app, call, AMDSTATUS, AMDCAUSE)
             await self.sleep(AMD_SECONDS)
-            channel.app_args = (channel.variables.get("MINIBOT_CALL", ""), *amd_verdict(persona))
+            status, cause = amd_verdict(persona)
+            channel.variables.update(AMDSTATUS=status, AMDCAUSE=cause)  # AMD() sets both on the channel
+            channel.app_args = (channel.variables.get("MINIBOT_CALL", ""), status, cause)
 
         def callee_hangs_up() -> None:
             self.spawn(self.hangup(channel.id, 16))

@@ -2,10 +2,11 @@
 
 -- name: create
 INSERT INTO campaigns (name, scenario, endpoint_template, caller_id, max_concurrent_calls, calls_per_second,
-                       ring_timeout_s, retry_policy, compliance_profile, b2b, amd_mode, record_calls, priority)
+                       ring_timeout_s, retry_policy, compliance_profile, b2b, amd_mode, record_calls, priority,
+                       amd_bias)
 VALUES (%(name)s, %(scenario)s, %(endpoint_template)s, %(caller_id)s, %(max_concurrent_calls)s,
         %(calls_per_second)s, %(ring_timeout_s)s, %(retry_policy)s, %(compliance_profile)s, %(b2b)s,
-        %(amd_mode)s, %(record_calls)s, %(priority)s)
+        %(amd_mode)s, %(record_calls)s, %(priority)s, %(amd_bias)s)
 RETURNING *;
 
 -- name: get_by_name

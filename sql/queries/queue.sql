@@ -60,7 +60,7 @@ FROM picked, campaigns c, contacts k
 WHERE q.id = picked.id AND c.id = q.campaign_id AND k.id = q.contact_id
 RETURNING q.id AS queue_id, q.attempt, q.lease_owner, q.lease_expires,
           c.id AS campaign_id, c.name AS campaign_name, c.scenario, c.endpoint_template, c.caller_id,
-          c.ring_timeout_s, c.amd_mode, c.record_calls, c.compliance_profile, c.b2b, c.calls_per_second,
+          c.ring_timeout_s, c.amd_mode, c.amd_bias, c.record_calls, c.compliance_profile, c.b2b, c.calls_per_second,
           c.priority + q.priority AS effective_priority, q.not_before,
           k.id AS contact_id, k.phone, k.first_name, k.last_name, k.timezone, k.consent, k.extra,
           k.refused_at,
