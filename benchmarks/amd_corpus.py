@@ -64,7 +64,9 @@ def split_of(script_id: str) -> str:
 def build_corpus(out_dir: Path = DEFAULT_DIR, variants: int = VARIANTS) -> Path:
     """Build (or reuse) the corpus under ``out_dir``; returns its MANIFEST.csv."""
     stamp = hashlib.sha1(
-        SCRIPTS.read_bytes() + (AUDIO_DIR / "MANIFEST.csv").read_bytes() + f"{BUILDER_VERSION}:{variants}".encode()
+        SCRIPTS.read_bytes()
+        + (AUDIO_DIR / "MANIFEST.csv").read_bytes()
+        + f"{BUILDER_VERSION}:{variants}".encode()
     ).hexdigest()[:12]
     manifest = out_dir / f"MANIFEST-{stamp}.csv"
     if manifest.exists():
@@ -101,7 +103,9 @@ def real_clips(out_dir: Path) -> list[Clip]:
         target.unlink(missing_ok=True)
         target.symlink_to(AUDIO_DIR / row["file"])
         beep = 0 if row["label"] == "beep" else _real_beep_ms(row)
-        clips.append(Clip(f"real/{row['file']}", label, split_of(row["file"]), "real", row["file"], row["kind"], beep))
+        clips.append(
+            Clip(f"real/{row['file']}", label, split_of(row["file"]), "real", row["file"], row["kind"], beep)
+        )
     return clips
 
 
@@ -127,7 +131,10 @@ class Script:
 def load_scripts(path: Path = SCRIPTS) -> list[Script]:
     """The greeting scripts (columns id, label, lang, kind, text)."""
     with path.open(encoding="utf-8") as f:
-        return [Script(r["id"], r["label"], r["lang"], r["kind"], r["text"]) for r in csv.DictReader(f, delimiter="\t")]
+        return [
+            Script(r["id"], r["label"], r["lang"], r["kind"], r["text"])
+            for r in csv.DictReader(f, delimiter="\t")
+        ]
 
 
 def synth_clips(out_dir: Path, variants: int) -> list[Clip]:
@@ -142,7 +149,9 @@ def synth_clips(out_dir: Path, variants: int) -> list[Clip]:
                 name = f"synth/{script.id}_{v}.wav"
                 samples, beep_ms = _render(script, rng, Path(tmp), noises, beep_files)
                 write_wav(out_dir / name, samples.astype("<i2").tobytes())
-                clips.append(Clip(name, script.label, split_of(script.id), "synth", script.id, script.kind, beep_ms))
+                clips.append(
+                    Clip(name, script.label, split_of(script.id), "synth", script.id, script.kind, beep_ms)
+                )
     return clips
 
 
@@ -150,15 +159,15 @@ def _render(
     script: Script, rng: random.Random, tmp: Path, noises: list[np.ndarray], beeps: list[np.ndarray]
 ) -> tuple[np.ndarray, int | None]:
     voices = EN_VOICES if script.lang == "en" else FR_VOICES
-    voice = f"{rng.choice(voices)}+{rng.choice(VOICE_VARIANTS)}"
+    name = f"{rng.choice(voices)}+{rng.choice(VOICE_VARIANTS)}"
     speed, pitch = rng.randint(135, 195), rng.randint(25, 75)
-    phone_band = rng.random() < 0.5
+    voice = Voice(name, speed, pitch, phone_band=rng.random() < 0.5)
     parts: list[np.ndarray] = [_silence(rng.uniform(0.15, 1.2))]
     for i, text in enumerate(p.strip() for p in script.text.split("...")):
         if i:
             parts.append(_silence(rng.uniform(1.6, 2.4)))
         if text:
-            parts.append(_speak(text, voice, speed, pitch, phone_band, tmp))
+            parts.append(_speak(text, voice, tmp))
     speech = np.concatenate(parts)
     level = 10 ** (rng.uniform(-30, -14) / 20) * 32767
     rms = float(np.sqrt(np.mean(speech**2))) or 1.0
@@ -193,14 +202,25 @@ def _silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * SAMPLE_RATE))
 
 
-def _speak(text: str, voice: str, speed: int, pitch: int, phone_band: bool, tmp: Path) -> np.ndarray:
+@dataclass(frozen=True)
+class Voice:
+    """How a variant speaks: espeak-ng voice+variant, words per minute, pitch, telephone band."""
+
+    name: str
+    speed: int
+    pitch: int
+    phone_band: bool
+
+
+def _speak(text: str, voice: Voice, tmp: Path) -> np.ndarray:
     raw, wav = tmp / "raw.wav", tmp / "seg.wav"
-    subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(raw), text], check=True
-    )
+    espeak = ["espeak-ng", "-v", voice.name, "-s", str(voice.speed), "-p", str(voice.pitch)]
+    subprocess.run([*espeak, "-w", str(raw), text], check=True)
     trim = ["silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%", "reverse"]
-    effects = [*trim, "sinc", "300-3400"] if phone_band else trim  # pauses are ours, not espeak's
-    subprocess.run(["sox", "-V1", "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav), *effects], check=True)
+    effects = [*trim, "sinc", "300-3400"] if voice.phone_band else trim  # pauses are ours, not espeak's
+    subprocess.run(
+        ["sox", "-V1", "-D", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav), *effects], check=True
+    )
     return pcm_to_samples(read_wav_16k(wav)).astype(np.float64)
 
 

@@ -44,7 +44,9 @@ def report_split(report: EvalReport, split: str, bias: str) -> None:
     emit(f"{name}_decision_p95", p95, "ms", "<= 3000", p95 <= 3000)
     beeps = [r for r in results if r.clip.label == "machine" and r.clip.row.get("beep_ms")]
     on_time = [
-        r for r in beeps if r.verdict == "machine" and r.decision_ms <= int(r.clip.row["beep_ms"]) + BEEP_MIN_MS
+        r
+        for r in beeps
+        if r.verdict == "machine" and r.decision_ms <= int(r.clip.row["beep_ms"]) + BEEP_MIN_MS
     ]
     share = 100 * len(on_time) / len(beeps) if beeps else 0.0
     emit(f"{name}_machine_decided_by_beep", share, "%", "100", share == 100, clips=len(beeps))
@@ -64,7 +66,14 @@ def main() -> None:
     greetings = [c.row["script"] for c in clips if c.row["source"] == "real" and "beep" in c.row["kind"]]
     beeps = ["tones/fr_ca_beep.wav", "tones/en_us_beep.wav", *greetings]
     found = sum(detect_beep(read_wav_16k(AUDIO_DIR / f)) is not None for f in beeps)
-    emit("amd_beep_detected", 100 * found / len(beeps), "%", ">= 80", found >= 0.8 * len(beeps), clips=len(beeps))
+    emit(
+        "amd_beep_detected",
+        100 * found / len(beeps),
+        "%",
+        ">= 80",
+        found >= 0.8 * len(beeps),
+        clips=len(beeps),
+    )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@ from services.metrics import ACTIVE_CALLS, CALL_OUTCOMES, CALLS_ORIGINATED
 
 log = logging.getLogger("minibot.controller")
 
-AMD_CONTEXT = "minibot-amd"  # asterisk_conf/extensions.conf: AMD(), then Stasis(app, call, AMDSTATUS, AMDCAUSE)
+AMD_CONTEXT = (
+    "minibot-amd"  # asterisk_conf/extensions.conf: AMD(), then Stasis(app, call, AMDSTATUS, AMDCAUSE)
+)
 SESSION_WRAP_UP_S = 3.0  # after a hangup, time a session may take to store the lead before it is cancelled
 
 Clock = Callable[[], datetime]

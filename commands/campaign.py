@@ -64,7 +64,9 @@ def create_command(
     ] = "hybrid",
     amd_bias: Annotated[
         str,
-        typer.Option(help="AMD sensitivity: human (never risk a person), balanced, machine (more voicemails)."),
+        typer.Option(
+            help="AMD sensitivity: human (never risk a person), balanced, machine (more voicemails)."
+        ),
     ] = "balanced",
     record: Annotated[bool, typer.Option("--record/--no-record", help="Record calls.")] = True,
     priority: Annotated[int, typer.Option(help="Higher priority campaigns are dialled first.")] = 0,

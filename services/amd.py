@@ -60,8 +60,9 @@ class AmdVerdict(Enum):
 class AmdThresholds:
     """The named limits of a verdict; one set per campaign bias."""
 
-    machine_greeting_ms: int  # a greeting (pauses shorter than human_silence_ms) longer than this: a recording
-    human_silence_ms: int  # silence after a shorter greeting: a person waiting for an answer
+    machine_greeting_ms: int  # a greeting longer than this: a recording
+    join_pause_ms: int  # a pause this long ends the greeting (shorter ones are inside it)
+    human_silence_ms: int  # silence after a shorter greeting, no beep: a person waiting for an answer
     silent_line_ms: int  # nobody spoke this long after the answer: a person waiting (never a machine)
     max_human_words: int  # more words than this in the greeting (from ASR partials): a recording
     window_ms: int  # no verdict by then: notsure (the call goes on as with a person)
@@ -71,14 +72,17 @@ class AmdThresholds:
 BIASES: dict[str, AmdThresholds] = {
     "balanced": AmdThresholds(
         machine_greeting_ms=5000,
-        human_silence_ms=1000,
+        join_pause_ms=1000,
+        human_silence_ms=1300,
         silent_line_ms=2500,
         max_human_words=9,
         window_ms=8000,
         trust_asterisk=True,
     ),
 }
-BIASES["human"] = replace(BIASES["balanced"], machine_greeting_ms=6000, max_human_words=12, trust_asterisk=False)
+BIASES["human"] = replace(
+    BIASES["balanced"], machine_greeting_ms=6000, max_human_words=12, trust_asterisk=False
+)
 BIASES["machine"] = replace(BIASES["balanced"], machine_greeting_ms=3400, max_human_words=7)
 AMD_BIASES = tuple(BIASES)
 
@@ -254,7 +258,7 @@ class AmdDetector:
         self.limits = thresholds_for(bias)
         self.asterisk_status = asterisk_status
         self.asterisk_cause = asterisk_cause
-        self.greeting = GreetingTracker(self.limits.human_silence_ms)
+        self.greeting = GreetingTracker(self.limits.join_pause_ms)
         self.beep = BeepDetector()
         self.decision: AmdDecision | None = None
         self.decided_at_ms: int | None = None
@@ -291,7 +295,9 @@ class VoicemailCue:
     once the greeting has been followed by ``silence_ms`` of silence; never later than
     ``max_wait_ms`` after the answer. Fed every frame from the answer on (pure, per frame)."""
 
-    def __init__(self, silence_ms: int = VOICEMAIL_SILENCE_MS, max_wait_ms: int = VOICEMAIL_MAX_WAIT_MS) -> None:
+    def __init__(
+        self, silence_ms: int = VOICEMAIL_SILENCE_MS, max_wait_ms: int = VOICEMAIL_MAX_WAIT_MS
+    ) -> None:
         self.silence_ms = silence_ms
         self.max_wait_ms = max_wait_ms
         self.beep = BeepDetector()

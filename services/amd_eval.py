@@ -51,7 +51,9 @@ def load_manifest(path: Path) -> list[LabelledClip]:
             reader = csv.DictReader(f)
             missing = {"file", "label"} - set(reader.fieldnames or ())
             if missing:
-                raise ImportError_(f"{path}:1: missing column(s) {', '.join(sorted(missing))}; expected file,label")
+                raise ImportError_(
+                    f"{path}:1: missing column(s) {', '.join(sorted(missing))}; expected file,label"
+                )
             rows = list(enumerate(reader, start=2))
     except OSError as exc:
         raise ImportError_(f"cannot read {path}: {exc.strerror}") from exc

@@ -219,9 +219,9 @@ class PbxEngine:
         channel.in_stasis = True
         if channel.amd:  # the [minibot-amd] dialplan: AMD() then Stasis(app, call, AMDSTATUS, AMDCAUSE)
             await self.sleep(AMD_SECONDS)
-            status, cause = amd_verdict(persona)
-            channel.variables.update(AMDSTATUS=status, AMDCAUSE=cause)  # AMD() sets both on the channel
-            channel.app_args = (channel.variables.get("MINIBOT_CALL", ""), status, cause)
+            amd_status, amd_cause = amd_verdict(persona)
+            channel.variables.update(AMDSTATUS=amd_status, AMDCAUSE=amd_cause)  # as AMD() does
+            channel.app_args = (channel.variables.get("MINIBOT_CALL", ""), amd_status, amd_cause)
 
         def callee_hangs_up() -> None:
             self.spawn(self.hangup(channel.id, 16))
