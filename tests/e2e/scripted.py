@@ -77,12 +77,14 @@ async def run_scripted_call(
     *,
     greeting: str | None = None,
     adviser: Persona | None = None,
+    amd_mode: str = "off",
+    callee: Persona | None = None,
 ) -> CallRun:
     """Dial one contact of a campaign running ``scenario``; the callee answers with ``greeting`` (if
-    any), then says ``lines``, one per bot turn."""
+    any), then says ``lines``, one per bot turn (or ``callee`` behaves as that persona)."""
     engine = Engine(scenario)
     settings = CampaignSettings(
-        scenario=scenario.name, compliance_profile="none", amd_mode="off", record_calls=False
+        scenario=scenario.name, compliance_profile="none", amd_mode=amd_mode, record_calls=False
     )
     seed_campaign(conn, "scripted", [CALLER], settings, datetime.now(UTC))
     deps = ConversationDeps(
@@ -99,7 +101,7 @@ async def run_scripted_call(
     caller = Persona(
         name="caller", answer_after_s=0.5, greeting=greeting, lines=tuple(lines), reply_delay_s=0.2
     )
-    rules = [Rule(re.compile("12$"), caller)]
+    rules = [Rule(re.compile("12$"), callee or caller)]
     if adviser is not None:
         rules.append(Rule(re.compile("conseiller"), adviser))
     book = PersonaBook(rules=tuple(rules))

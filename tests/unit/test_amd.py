@@ -1,4 +1,4 @@
-"""AMD: pure verdicts on features, the greeting tracker, beep detector, voicemail cue, detector on real clips."""
+"""AMD: verdicts on features, greeting tracker, beep detector, voicemail cue, detector on real clips."""
 
 from __future__ import annotations
 
