@@ -77,7 +77,7 @@ def test_eval_table_and_bias(manifest: Path) -> None:
     [
         ("file,kind\nrec/a.wav,human\n", "lines.csv:1: missing column(s) label"),
         ("file,label\nrec/allo.wav,person\n", "lines.csv:2: label must be human or machine"),
-        ("file,label\nrec/allo.wav,human\nrec/none.wav,machine\n", "lines.csv:3: file 'rec/none.wav' not found"),
+        ("file,label\nrec/allo.wav,human\nrec/no.wav,machine\n", "lines.csv:3: file 'rec/no.wav' not found"),
     ],
 )
 def test_eval_bad_manifest_names_the_line(manifest: Path, content: str, message: str) -> None:
