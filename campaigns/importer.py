@@ -121,7 +121,10 @@ def import_contacts(
         if update:
             updated = {int(r["line"]) for r in conn.execute(query("contacts", "update_from_staging"), params)}
         report.updated = len(updated)
-        for row in conn.execute(query("contacts", "skipped_staged"), params):
+        report.imported = conn.execute(query("contacts", "insert_from_staging"), params).rowcount
+        staged = report.read - report.rejected
+        skipped = staged - report.imported - report.updated
+        for row in conn.execute(query("contacts", "skipped_staged"), params) if skipped else ():
             kind = row["kind"]
             if kind == "existing" and update:
                 if row["line"] in updated:
@@ -130,7 +133,6 @@ def import_contacts(
             report.dnc += kind == "dnc"
             report.duplicate += kind != "dnc"
             reasons[row["line"]] = SKIP_REASONS[kind].format(first_line=row["first_line"])
-        report.imported = conn.execute(query("contacts", "insert_from_staging"), params).rowcount
     if reasons:
         report.rejects_file = str(_write_rejects(path, handle.encoding, reasons, invalid_cells))
     else:

@@ -25,8 +25,9 @@ ORDER BY s.line
 ON CONFLICT (campaign_id, phone) DO NOTHING;
 
 -- name: skipped_staged
--- Staged lines that insert_from_staging will not insert, with why: on the DNC list, a number
--- repeated in the file (a later line than its first), or a number already in the campaign.
+-- Staged lines insert_from_staging did not insert (run after it, in the same transaction), with
+-- why: on the DNC list, a number repeated in the file (a later line than its first), or a number
+-- already in the campaign before this import (created before this transaction began).
 SELECT s.line, f.first_line,
        CASE WHEN EXISTS (SELECT 1 FROM dnc d WHERE d.phone = s.phone) THEN 'dnc'
             WHEN f.first_line < s.line THEN 'duplicate'
@@ -35,7 +36,8 @@ FROM contact_staging s
 JOIN (SELECT phone, min(line) AS first_line FROM contact_staging GROUP BY phone) f ON f.phone = s.phone
 WHERE f.first_line < s.line
    OR EXISTS (SELECT 1 FROM dnc d WHERE d.phone = s.phone)
-   OR EXISTS (SELECT 1 FROM contacts k WHERE k.campaign_id = %(campaign_id)s AND k.phone = s.phone)
+   OR EXISTS (SELECT 1 FROM contacts k
+              WHERE k.campaign_id = %(campaign_id)s AND k.phone = s.phone AND k.created_at < now())
 ORDER BY s.line;
 
 -- name: update_from_staging

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +94,23 @@ def test_help_lists_every_group_without_loading_them(db_url: str) -> None:
     )
     for heavy in ("calls.conversation", "services.asr", "aiohttp", "numpy", "dashboard"):
         assert f"'{heavy}'" not in probe.stdout
+
+
+def test_import_progress_bar_on_a_terminal_and_nothing_when_piped(db_url: str, tmp_path: Path) -> None:
+    assert minibot("campaign", "create", "p", "--b2b", url=db_url).returncode == 0
+    csv = tmp_path / "p.csv"
+    csv.write_text("phone\n" + "".join(f"06{10000000 + i}\n" for i in range(3000)), encoding="utf-8")
+    piped = minibot("contacts", "import", str(csv), "-c", "p", url=db_url)
+    assert piped.returncode == 0 and "importing" not in piped.stderr and "\x1b[" not in piped.stderr
+    master, slave = pty.openpty()
+    env = os.environ | {"MINIBOT_DATABASE_URL": db_url, "TERM": "xterm"}
+    args = [MINIBOT, "contacts", "import", str(csv), "-c", "p", "--update"]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=slave, env=env) as proc:
+        proc.communicate(timeout=60)
+    os.close(slave)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once the terminal's other end is closed and drained
+        while chunk := os.read(master, 65536):
+            shown += chunk
+    os.close(master)
+    assert proc.returncode == 0 and b"importing" in shown and b"kB" in shown
