@@ -19,6 +19,7 @@ from services import db
 from services.config import Settings
 from services.metrics import (
     CAMPAIGN_COST,
+    CAMPAIGN_DIALLING,
     CAMPAIGN_FUNNEL,
     CAMPAIGN_RATE,
     CAMPAIGN_TALK_MINUTES,
@@ -125,13 +126,14 @@ def _ratio(part: float, whole: float) -> float:
 async def refresh_business_metrics(ctx: JobContext) -> dict[str, Any]:
     """Business gauges per campaign (funnel, rates, talk minutes, cost) and the queue depth."""
 
-    def read() -> tuple[list[reports.Funnel], list[dict[str, Any]]]:
+    def read() -> tuple[list[reports.Funnel], list[dict[str, Any]], list[dict[str, Any]]]:
         with db.connect(ctx.database_url) as conn:
             funnels = reports.funnels(conn, *reports.ALL_TIME, rates(ctx.settings))
             depth = conn.execute(db.query("scheduler", "queue_depth")).fetchall()
-            return funnels, depth
+            dialling = conn.execute(db.query("scheduler", "campaign_dialling")).fetchall()
+            return funnels, depth, dialling
 
-    funnels, depth = await asyncio.to_thread(read)
+    funnels, depth, dialling = await asyncio.to_thread(read)
     for f in funnels:
         stages = {
             "dialled": f.dialled,
@@ -152,6 +154,8 @@ async def refresh_business_metrics(ctx: JobContext) -> dict[str, Any]:
         CAMPAIGN_COST.labels(campaign=f.campaign, kind="per_qualified_lead").set(f.cost_per_qualified or 0.0)
     for row in depth:
         QUEUE_DEPTH.labels(campaign=row["campaign"], status=row["status"]).set(int(row["n"]))
+    for row in dialling:
+        CAMPAIGN_DIALLING.labels(campaign=row["campaign"]).set(1 if row["dialling"] else 0)
     return {"campaigns": len(funnels)}
 
 

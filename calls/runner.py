@@ -34,7 +34,7 @@ from services.config import Settings
 from services.errors import AriError, ConfigError
 from services.media.audiosocket import AudioSocketServer
 from services.media.rtp import PortAllocator
-from services.metrics import HealthCheck, health_app
+from services.metrics import ARI_RECONNECTS, ARI_UP, HealthCheck, health_app
 from services.nlp.llm import NluService
 from services.tts import CachedTts, EspeakTts
 
@@ -120,7 +120,13 @@ def build_controller(
         options=options,
         session_factory=session,
     )
-    stream.on_reconnect = controller.reconcile
+
+    async def reconnected() -> None:
+        ARI_RECONNECTS.inc()
+        await controller.reconcile()
+
+    stream.on_reconnect = reconnected
+    ARI_UP.set_function(lambda: 0.0 if controller.ari_health.problem() else 1.0)
     return controller
 
 
@@ -268,6 +274,6 @@ async def _serve_health(stack: AsyncExitStack, settings: Settings, checks: dict[
     await runner.setup()
     stack.push_async_callback(runner.cleanup)
     try:
-        await web.TCPSite(runner, "0.0.0.0", settings.metrics_port).start()
+        await web.TCPSite(runner, settings.metrics_host, settings.metrics_port).start()
     except OSError as exc:
         log.warning("metrics/health port %d unavailable: %s", settings.metrics_port, exc)

@@ -43,6 +43,7 @@ class Settings:
     ring_timeout_s: int = 30
     lease_seconds: int = 120
     drain_timeout_s: float = 60.0
+    metrics_host: str = "127.0.0.1"
     metrics_port: int = 9100
     recordings_dir: Path = field(default_factory=lambda: _default_data_dir() / "recordings")
     # Speech

@@ -168,6 +168,13 @@ async def retrying(
         return result
 
 
+def _count_error() -> None:
+    """Count a failed database operation (imported here: the CLI loads this module without metrics)."""
+    from services.metrics import DB_ERRORS
+
+    DB_ERRORS.inc()
+
+
 class WriteBehind:
     """The robot's database writes, in order, that never block a live call on an outage.
 
@@ -198,6 +205,7 @@ class WriteBehind:
                 await op()
                 return
             except psycopg.OperationalError as exc:
+                _count_error()
                 log.warning("database unavailable, %s kept for later: %s", what, str(exc).strip())
         self._backlog.append((what, op))
         self._empty.clear()
@@ -227,6 +235,7 @@ class WriteBehind:
             try:
                 await op()
             except psycopg.OperationalError:
+                _count_error()
                 failures += 1
                 await asyncio.sleep(retry_delay(failures))
                 continue

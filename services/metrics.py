@@ -90,6 +90,45 @@ JOB_LAST_SUCCESS = Gauge(
     registry=REGISTRY,
 )
 
+CAMPAIGN_DIALLING = Gauge(
+    "minibot_campaign_dialling",
+    "1 while a campaign is running inside its schedule, else 0",
+    ["campaign"],
+    registry=REGISTRY,
+)
+CALLS_ANSWERED = Counter(
+    "minibot_calls_answered_total", "Answered calls that got a conversation", ["campaign"], registry=REGISTRY
+)
+CALLS_ABANDONED = Counter(
+    "minibot_calls_abandoned_total",
+    "Answered calls (not answering machines) in which the callee never heard the bot",
+    ["campaign"],
+    registry=REGISTRY,
+)
+AMD_VERDICTS = Counter("minibot_amd_verdicts_total", "AMD verdicts", ["verdict"], registry=REGISTRY)
+AMD_DECISION = Histogram(
+    "minibot_amd_decision_seconds",
+    "Answer to AMD verdict",
+    buckets=(0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 8.0),
+    registry=REGISTRY,
+)
+ASR_LAG = Histogram(
+    "minibot_asr_lag_seconds",
+    "End-of-speech decision to final transcript",
+    buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0),
+    registry=REGISTRY,
+)
+NLP_DECISIONS = Counter(
+    "minibot_nlp_decisions_total", "Caller turns understood, by who decided", ["source"], registry=REGISTRY
+)
+ARI_UP = Gauge("minibot_ari_up", "1 while the robot may dial through ARI, else 0", registry=REGISTRY)
+ARI_RECONNECTS = Counter(
+    "minibot_ari_reconnects_total", "Reconnections of the ARI event stream", registry=REGISTRY
+)
+DB_ERRORS = Counter(
+    "minibot_db_errors_total", "Database operations that failed and were kept for later", registry=REGISTRY
+)
+
 HealthCheck = Callable[[], Awaitable[dict[str, object]]]
 
 

@@ -74,3 +74,7 @@ SELECT c.name AS campaign, q.status, count(*) AS n
 FROM call_queue q JOIN campaigns c ON c.id = q.campaign_id
 WHERE c.status <> 'draft'
 GROUP BY c.name, q.status;
+
+-- name: campaign_dialling
+SELECT name AS campaign, (status = 'running' AND schedule_open) AS dialling
+FROM campaigns WHERE status <> 'draft';

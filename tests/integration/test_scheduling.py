@@ -274,7 +274,7 @@ def test_funnel_costs() -> None:
 
 
 async def test_business_metrics_refresh(db_url: str, pool: AsyncConnectionPool, conn: Conn) -> None:
-    from services.metrics import CAMPAIGN_FUNNEL, CAMPAIGN_RATE, QUEUE_DEPTH
+    from services.metrics import CAMPAIGN_DIALLING, CAMPAIGN_FUNNEL, CAMPAIGN_RATE, QUEUE_DEPTH
 
     campaign = campaign_with_contacts(conn, "kpi")
     store.start(conn, "kpi", now=TUESDAY_11H_PARIS)
@@ -286,6 +286,7 @@ async def test_business_metrics_refresh(db_url: str, pool: AsyncConnectionPool, 
     assert CAMPAIGN_FUNNEL.labels(campaign="kpi", stage="qualified")._value.get() == 1
     assert CAMPAIGN_RATE.labels(campaign="kpi", rate="answer")._value.get() == 0.5
     assert QUEUE_DEPTH.labels(campaign="kpi", status="pending")._value.get() == 3
+    assert CAMPAIGN_DIALLING.labels(campaign="kpi")._value.get() == 1
 
 
 def test_stale_temp_files_are_found(tmp_path: Path) -> None:
