@@ -32,7 +32,15 @@ from services import amd
 from services.asr import AsrResult
 from services.media.frames import FRAME_MS, read_wav
 from services.media.leg import MediaLeg
-from services.metrics import BARGE_INS, TURN_LATENCY
+from services.metrics import (
+    AMD_DECISION,
+    AMD_VERDICTS,
+    ASR_LAG,
+    BARGE_INS,
+    NLP_DECISIONS,
+    TURN_LATENCY,
+    count_answered_call,
+)
 from services.nlp.analysis import Turn, analyze_call
 from services.nlp.llm import NluService
 from services.recording import CallRecorder
@@ -259,6 +267,11 @@ class _Dialogue:
             transcriber.cancel()
             await asyncio.gather(listener, transcriber, return_exceptions=True)
             await recognizer.close()
+            count_answered_call(
+                self.live.claimed.campaign_name,
+                heard_bot=self.bot_turn is not None,
+                machine=self.result.machine,
+            )
             path = self.recorder.close()
             if path is not None:
                 await self.deps.store.set_recording(self.live.call_id, str(path))
@@ -278,6 +291,8 @@ class _Dialogue:
             self.finished = True
             return eng.Hangup()
         assert item.verdict is not None
+        AMD_VERDICTS.labels(verdict=item.verdict.verdict.value).inc()
+        AMD_DECISION.observe(self.stream_ms / 1000)
         await self.deps.store.set_amd(self.live.call_id, item.verdict.verdict.value, item.verdict.reason)
         return eng.AmdVerdict(verdict=item.verdict.verdict.value)
 
@@ -309,6 +324,7 @@ class _Dialogue:
             sentiment=nlu.sentiment,
             now=self._local_now(),
         )
+        NLP_DECISIONS.labels(source=nlu.source).inc()
         await self._log_caller(state, turn, intent, nlu.source)
         if not said_filler:
             self.pending_latency_from = turn.decided_at
@@ -498,6 +514,7 @@ class _Dialogue:
                 self.ends_queued -= 1
                 result = await recognizer.finish(bytes(tail))
                 asr_ms = round((time.monotonic() - item.decided_at) * 1000)
+                ASR_LAG.observe(asr_ms / 1000)
                 self.inbox.put_nowait(
                     _CallerTurn(result.text, item.start_ms, item.end_ms, asr_ms, item.decided_at)
                 )

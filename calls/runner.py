@@ -32,13 +32,15 @@ from services.ari.client import AriClient
 from services.asr import AsrEngine
 from services.config import Settings
 from services.errors import AriError, ConfigError
+from services.looplag import LoopLagMonitor
 from services.media.audiosocket import AudioSocketServer
 from services.media.rtp import PortAllocator
-from services.metrics import ARI_RECONNECTS, ARI_UP, HealthCheck, health_app
+from services.metrics import ARI_RECONNECTS, ARI_UP, LOOP_LAG, HealthCheck, health_app
 from services.nlp.llm import NluService
 from services.tts import CachedTts, EspeakTts
 
 log = logging.getLogger("minibot.robot")
+LOOP_LAG_INTERVAL_S = 0.25  # minibot_event_loop_lag_seconds: one sample every 250 ms
 
 # ~15 s of the bot's voice: enough to warm a recognizer's graph cache (~4 s of CPU each)
 WARM_UP_STRINGS = ("reprompt_no_match", "reprompt_silence", "callback_ask", "dnc")
@@ -217,6 +219,9 @@ async def run_robot(
             else NluService.from_settings(settings)
         )
         await _serve_health(stack, settings, robot_checks(pool, ari, nlu, controller.ari_health))
+        lag = LoopLagMonitor(LOOP_LAG_INTERVAL_S, LOOP_LAG.observe)
+        lag.start()
+        stack.push_async_callback(lag.stop)
         if settings.scheduler_enabled:
             jobs = JobRunner(pool, url, settings, robot_id(settings), robot_jobs(settings))
             await jobs.start()

@@ -129,6 +129,14 @@ DB_ERRORS = Counter(
     "minibot_db_errors_total", "Database operations that failed and were kept for later", registry=REGISTRY
 )
 
+
+def count_answered_call(campaign: str, *, heard_bot: bool, machine: bool) -> None:
+    """Count an answered call, and an abandoned one when a person never heard the bot."""
+    CALLS_ANSWERED.labels(campaign=campaign).inc()
+    if not heard_bot and not machine:
+        CALLS_ABANDONED.labels(campaign=campaign).inc()
+
+
 HealthCheck = Callable[[], Awaitable[dict[str, object]]]
 
 
