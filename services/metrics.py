@@ -125,6 +125,11 @@ ARI_UP = Gauge("minibot_ari_up", "1 while the robot may dial through ARI, else 0
 ARI_RECONNECTS = Counter(
     "minibot_ari_reconnects_total", "Reconnections of the ARI event stream", registry=REGISTRY
 )
+RECORDING_ERRORS = Counter(
+    "minibot_recording_errors_total",
+    "Call recordings stopped by a write error (directory read-only, disk full)",
+    registry=REGISTRY,
+)
 DB_ERRORS = Counter(
     "minibot_db_errors_total", "Database operations that failed and were kept for later", registry=REGISTRY
 )

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.media.frames import FRAME_BYTES, read_wav, read_wav_16k
+from services.media.frames import FRAME_BYTES, SILENCE_FRAME, read_wav, read_wav_16k
+from services.metrics import RECORDING_ERRORS
 from services.recording import CallRecorder
 from tests.conftest import AUDIO_DIR
 
@@ -51,3 +52,22 @@ def test_barge_in_drops_queued_bot_audio_and_disabled_recorder_writes_nothing(tm
     off.bot_audio(b"\x01\x00" * 320)
     off.tick(None)
     assert not off.enabled and off.close() is None and off.frames_written == 0
+
+
+def test_a_full_disk_stops_the_recording_not_the_call(caplog: pytest.LogCaptureFixture) -> None:
+    before = RECORDING_ERRORS._value.get()
+    recorder = CallRecorder(Path("/dev/full"))  # a real device whose writes fail with ENOSPC
+    for _ in range(2000):  # 40 s of audio: more than any write buffer holds
+        recorder.tick(SILENCE_FRAME)
+    assert recorder.close() is None and not recorder.enabled
+    assert RECORDING_ERRORS._value.get() == before + 1
+    assert "the call goes on" in caplog.text
+
+
+def test_an_unwritable_directory_disables_recording(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")  # the recordings "directory" is a file: mkdir fails even as root
+    recorder = CallRecorder(blocker / "call-1.wav")
+    recorder.bot_audio(b"\x01\x00" * 320)
+    recorder.tick(SILENCE_FRAME)
+    assert not recorder.enabled and recorder.close() is None
