@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import wave
 from collections import deque
@@ -44,10 +45,8 @@ class CallRecorder:
         log.error("recording %s stopped, the call goes on: %s", self.path, exc)
         wav, self._wav, self.path = self._wav, None, None
         if wav is not None:
-            try:
+            with contextlib.suppress(OSError):  # the file is abandoned anyway
                 wav.close()
-            except OSError:
-                pass  # the file is abandoned anyway
 
     @property
     def enabled(self) -> bool:
