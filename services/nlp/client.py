@@ -82,6 +82,7 @@ class OllamaClient:
         self._clock = clock
         self._send_think = True  # Ollama < 0.12.5 refuses "think" for models that cannot think
         self._in_flight = 0
+        self._queue = asyncio.Semaphore(slots)  # queued requests wait here, not in Ollama's queue
         self._model_missing_until = 0.0
 
     @property
@@ -102,7 +103,8 @@ class OllamaClient:
         """The model's JSON object for this prompt within ``timeout_s`` (the lane's budget).
 
         When every slot is taken the request is refused as ``busy`` unless ``queue`` is set (the
-        post-call analysis may wait; a live turn may not). Raises :class:`LlmFailure`, or
+        post-call analysis may wait, here and within its budget, one request per slot; a live
+        turn may not). Raises :class:`LlmFailure`, or
         ``CancelledError`` when the caller itself is cancelled.
         """
         if self._clock() < self._model_missing_until:
@@ -113,7 +115,9 @@ class OllamaClient:
         try:
             with lane.breaker.guard(counts=_counts):
                 data, parsed = await asyncio.wait_for(
-                    self._post(lane, system, user, schema),
+                    self._queued(lane, system, user, schema)
+                    if queue
+                    else self._post(lane, system, user, schema),
                     timeout_s if timeout_s is not None else lane.budget_s,
                 )
         except CircuitOpenError as exc:
@@ -136,6 +140,12 @@ class OllamaClient:
         return Answer(
             parsed, latency_ms, int(data.get("prompt_eval_count") or 0), int(data.get("eval_count") or 0)
         )
+
+    async def _queued(
+        self, lane: Lane, system: str, user: str, schema: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        async with self._queue:
+            return await self._post(lane, system, user, schema)
 
     async def _post(
         self, lane: Lane, system: str, user: str, schema: Mapping[str, Any]

@@ -99,6 +99,8 @@ class FakeOllama:
     think_supported: bool = True
     clock: Callable[[], float] = time.monotonic
     loads: int = 0
+    waiting: int = 0  # requests waiting for the slot now
+    waiting_peak: int = 0  # the most requests ever queued behind the one generating
     _release: asyncio.Event = field(default_factory=asyncio.Event)
     _slot: asyncio.Lock = field(default_factory=asyncio.Lock)
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -145,7 +147,14 @@ class FakeOllama:
         if not body.get("messages"):
             return await self._load_or_unload(name, body, keep_alive)
         reply = self.script[min(len(self.requests), len(self.script)) - 1] if self.script else Reply()
-        async with self._slot:  # one model slot: later requests wait their turn
+        queued = self._slot.locked()  # one model slot: later requests wait their turn
+        self.waiting += queued
+        self.waiting_peak = max(self.waiting_peak, self.waiting)
+        try:
+            await self._slot.acquire()
+        finally:
+            self.waiting -= queued
+        try:
             load_ns = await self._load()
             generating = time.perf_counter_ns()
             if reply.hang or reply.kind == "hang":
@@ -154,6 +163,8 @@ class FakeOllama:
                 await asyncio.sleep(reply.delay_s)
             eval_ns = time.perf_counter_ns() - generating
             self._expires_at = self.clock() + keep_alive
+        finally:
+            self._slot.release()
         if reply.status != 200:
             return _error(reply.status, ERRORS.get(reply.status, f"HTTP {reply.status}"))
         if reply.kind == "drop":

@@ -193,6 +193,25 @@ async def test_a_live_turn_does_not_queue_behind_a_busy_slot() -> None:
     assert (result.source, result.reason) == ("fallback", "busy") and len(fake.requests) == 1
 
 
+async def test_analyses_wait_their_turn_here_not_in_ollamas_queue() -> None:
+    fake = FakeOllama(script=[Reply({"summary": "x"}, delay_s=0.1)])
+    async with running(fake):
+        service = _service(fake.url)
+        answers = await asyncio.gather(
+            *(service.complete_json("s", "u", {"type": "object"}) for _ in range(3))
+        )
+    assert answers == [{"summary": "x"}] * 3 and len(fake.requests) == 3
+    assert fake.waiting_peak == 0  # never more than one request at Ollama
+
+
+async def test_the_fake_queues_concurrent_requests_behind_its_one_slot() -> None:
+    fake = FakeOllama(script=[Reply({"summary": "x"}, delay_s=0.1)])
+    async with running(fake):
+        services = [_service(fake.url) for _ in range(3)]  # three robots, one Ollama
+        await asyncio.gather(*(s.complete_json("s", "u", {"type": "object"}) for s in services))
+    assert fake.waiting_peak == 2
+
+
 async def test_the_filler_plays_while_a_slow_model_answers() -> None:
     fillers: list[str] = []
 
