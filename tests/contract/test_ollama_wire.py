@@ -63,7 +63,9 @@ async def _post(server: Server, body: dict[str, Any]) -> tuple[int, str, str]:
 
 
 async def test_a_request_streams_ndjson_unless_stream_is_false(server: Server) -> None:
-    status, kind, text = await _post(server, {"messages": MESSAGES, "format": SCHEMA})
+    status, kind, text = await _post(
+        server, {"messages": MESSAGES, "format": SCHEMA, "options": {"num_predict": 60}}
+    )
     lines = [json.loads(line) for line in text.splitlines() if line.strip()]
     assert (status, kind) == (200, "application/x-ndjson") and len(lines) > 1
     assert [line["done"] for line in lines] == [False] * (len(lines) - 1) + [True]
@@ -73,7 +75,8 @@ async def test_a_request_streams_ndjson_unless_stream_is_false(server: Server) -
         "unknown",
     }
 
-    status, kind, text = await _post(server, {"messages": MESSAGES, "format": SCHEMA, "stream": False})
+    body = {"messages": MESSAGES, "format": SCHEMA, "stream": False, "options": {"num_predict": 60}}
+    status, kind, text = await _post(server, body)
     reply = json.loads(text)
     assert (status, kind, reply["done"], reply["done_reason"]) == (200, "application/json", True, "stop")
     assert reply["message"]["role"] == "assistant" and isinstance(
@@ -81,7 +84,7 @@ async def test_a_request_streams_ndjson_unless_stream_is_false(server: Server) -
     )
     for key in ("total_duration", "load_duration", "prompt_eval_count", "eval_count", "eval_duration"):
         assert isinstance(reply[key], int), key
-    assert reply["prompt_eval_count"] > 5 and reply["total_duration"] > 0
+    assert reply["prompt_eval_count"] >= 1 and reply["total_duration"] > 0  # a cached prefix is not counted
 
 
 async def test_num_predict_cuts_the_answer_with_done_reason_length(server: Server) -> None:
@@ -104,9 +107,10 @@ async def test_an_unknown_model_is_a_404_with_ollamas_words(server: Server) -> N
 async def test_keep_alive_zero_unloads_and_the_next_request_loads_again(server: Server) -> None:
     status, _, text = await _post(server, {"messages": [], "keep_alive": 0})
     assert (status, json.loads(text)["done_reason"]) == (200, "unload")
-    _, _, text = await _post(server, {"messages": MESSAGES, "stream": False, "keep_alive": "5m"})
+    short = {"messages": MESSAGES, "stream": False, "keep_alive": "5m", "options": {"num_predict": 2}}
+    _, _, text = await _post(server, short)
     cold = json.loads(text)["load_duration"]
-    _, _, text = await _post(server, {"messages": MESSAGES, "stream": False, "keep_alive": "5m"})
+    _, _, text = await _post(server, short)
     warm = json.loads(text)["load_duration"]
     assert cold > warm and cold > 1_000_000  # nanoseconds: a cold load costs at least a millisecond
     status, _, text = await _post(server, {"messages": [], "keep_alive": "5m"})
@@ -126,7 +130,7 @@ async def test_one_slot_answers_concurrent_requests_one_after_the_other(server: 
 
 
 async def test_the_service_classifies_through_this_server(server: Server) -> None:
-    service = NluService(server.url, server.model, budget_ms=20_000)
+    service = NluService(server.url, server.model, budget_ms=120_000)
     result = await service.classify("ça dépend de ce que vous proposez", ("yes", "no"))
     # a real small model may answer anything: either its checked answer or a fallback with a reason
     assert result.source in {"llm", "fallback"}

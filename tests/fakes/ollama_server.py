@@ -19,7 +19,8 @@
   ``load_duration``) and stays loaded for ``keep_alive`` (default 5 minutes, on the fake's ``clock``);
   an empty ``messages`` list loads it (``done_reason: "load"``), or unloads it with ``keep_alive: 0``.
 - One model slot: requests are answered one at a time, in arrival order (``OLLAMA_NUM_PARALLEL=1``);
-  each answer takes ``Reply.delay_s`` of generation.
+  each answer takes ``Reply.delay_s`` of generation. The slot keeps the last prompt: a request
+  sharing its prefix (the same system prompt) only evaluates the rest (``prompt_eval_count``).
 - Error bodies per status as Ollama words them (500 runner stopped, 503 busy, 404, 400).
 
 Each chat request consumes the next scripted :class:`Reply` (the last one repeats). A reply's
@@ -105,6 +106,7 @@ class FakeOllama:
     _slot: asyncio.Lock = field(default_factory=asyncio.Lock)
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
     _expires_at: float | None = None  # None: not loaded
+    _last_prompt: str = ""
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -177,7 +179,7 @@ class FakeOllama:
         done_reason = "stop"
         if 0 <= num_predict < _tokens(content):
             content, done_reason = content[: num_predict * 4], "length"
-        prompt = sum(_tokens(str(m.get("content", ""))) for m in body["messages"])
+        prompt = self._evaluated(body["messages"])
         final = self._final(
             name, content, done_reason, prompt, started=started, load_ns=load_ns, eval_ns=eval_ns
         )
@@ -186,6 +188,16 @@ class FakeOllama:
         if body.get("stream", True) is False and reply.kind != "ndjson":
             return web.json_response(final, dumps=lambda o: json.dumps(o, ensure_ascii=False))
         return await self._stream(request, name, content, final)
+
+    def _evaluated(self, messages: list[dict[str, Any]]) -> int:
+        """Prompt tokens to evaluate: the slot keeps the previous prompt, a shared prefix is reused."""
+        prompt = "".join(f"{m.get('role')}:{m.get('content')}\n" for m in messages)
+        shared = next(
+            (i for i, (a, b) in enumerate(zip(prompt, self._last_prompt, strict=False)) if a != b),
+            min(len(prompt), len(self._last_prompt)),
+        )
+        self._last_prompt = prompt
+        return max(1, _tokens(prompt[shared:]))
 
     async def received(self, count: int = 1) -> None:
         """Wait until ``count`` chat requests have arrived."""
