@@ -8,6 +8,7 @@ process, Python start-up and imports included (target >= 50,000 rows/s).
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -23,19 +24,26 @@ IMPORT_ROWS = 200_000
 RUNS = 7
 
 
-def _timed(args: list[str], env: dict[str, str]) -> tuple[float, int]:
+def _timed(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system) of the child, exit code."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run([MINIBOT, *args], capture_output=True, env=env, check=False)
-    return time.perf_counter() - started, result.returncode
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, result.returncode
 
 
 def _startup(name: str, args: list[str], env: dict[str, str], expected_code: int) -> None:
     _timed(args, env)  # warm the page cache and the .pyc files
     runs = [_timed(args, env) for _ in range(RUNS)]
-    codes = {code for _, code in runs}
-    median_ms = statistics.median(seconds for seconds, _ in runs) * 1000
+    codes = {code for _, _, code in runs}
+    median_ms = statistics.median(wall for wall, _, _ in runs) * 1000
+    cpu_ms = statistics.median(cpu for _, cpu, _ in runs) * 1000
     ok = median_ms < 300 and codes == {expected_code}
-    emit(name, median_ms, "ms", "< 300", ok, runs=RUNS, exit_codes=sorted(codes))
+    # CPU time says what the command costs when the machine is shared (wall time then includes waiting)
+    emit(name, median_ms, "ms", "< 300", ok, runs=RUNS, cpu_ms=round(cpu_ms, 1), exit_codes=sorted(codes))
 
 
 def main() -> None:
@@ -47,7 +55,7 @@ def main() -> None:
         path = Path(tmp) / "contacts.csv"
         generate(path, IMPORT_ROWS)
         subprocess.run([MINIBOT, "campaign", "create", "bench", "--b2b"], env=env, check=True)
-        seconds, code = _timed(["contacts", "import", str(path), "--campaign", "bench"], env)
+        seconds, cpu, code = _timed(["contacts", "import", str(path), "--campaign", "bench"], env)
         rate = IMPORT_ROWS / seconds
         emit(
             "cli_import_rows_per_second",
@@ -57,6 +65,7 @@ def main() -> None:
             rate >= 50_000 and code in (0, 5),
             rows=IMPORT_ROWS,
             seconds=round(seconds, 2),
+            client_cpu_s=round(cpu, 2),
             exit_code=code,
         )
 
