@@ -17,6 +17,7 @@ from dashboard import passwords, security
 from dashboard.passwords import PolicyError
 from services.errors import ConflictError, NotFoundError
 from tests.browser.dashboard_seed import seed
+from tests.integration.test_dashboard_security import assert_neutralised, put_formulas
 
 pytestmark = pytest.mark.integration
 Conn = psycopg.Connection[dict[str, object]]
@@ -122,6 +123,17 @@ def test_leads_export_and_list_use_the_filters(runner: CliRunner, conn: Conn, tm
     listed = runner.invoke(app, ["leads", "list", "--sort", "score"])
     assert listed.exit_code == 0 and "qualified" in listed.output and "not_interested" in listed.output
     assert runner.invoke(app, ["leads", "list", "--status", "bogus"]).exit_code != 0
+
+
+def test_cli_export_neutralises_formulas_like_the_dashboard(
+    runner: CliRunner, conn: Conn, tmp_path: Path
+) -> None:
+    seeded = seed(conn, tmp_path / "rec")
+    put_formulas(conn, seeded)
+    out = tmp_path / "leads.csv"
+    result = runner.invoke(app, ["leads", "export", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert_neutralised(out.read_text(encoding="utf-8"))
 
 
 def test_purge_command(runner: CliRunner, conn: Conn, tmp_path: Path) -> None:

@@ -6,7 +6,9 @@ Every test here reproduces one of the reported attacks against the real app and 
 from __future__ import annotations
 
 import asyncio
+import csv
 import dataclasses
+import io
 import json
 import re
 import threading
@@ -433,3 +435,49 @@ async def test_disabling_a_user_revokes_their_tokens(client: Client, conn: Conn,
     accounts.disable_user(conn, "viewer@example.com")
     assert (await client.get("/api/v1/stats", headers=headers)).status == 401
     assert all(t["revoked_at"] is not None for t in accounts.list_tokens(conn, "viewer@example.com"))
+
+
+# ---------------------------------------------------------------- CSV export
+
+FORMULAS = (
+    '=1+HYPERLINK("http://evil.test","click")',
+    "-2+3+cmd|' /C calc'!A0",
+    ' \t"@SUM(A1)',
+    "+1+1",
+)
+
+
+def put_formulas(conn: Conn, seeded: Seed) -> None:
+    """The seeded qualified lead and its contact carry formula payloads (summary, names)."""
+    conn.execute("UPDATE leads SET summary = %s WHERE id = %s", (FORMULAS[0], seeded.lead_ids[0]))
+    conn.execute(
+        "UPDATE contacts SET first_name = %s, last_name = %s WHERE id = %s",
+        (FORMULAS[1], FORMULAS[2], seeded.contact_id),
+    )
+
+
+def assert_neutralised(text: str) -> None:
+    """Every formula-looking cell starts with a quote (French Excel's ``;`` export or plain CSV)."""
+    text = text.removeprefix("\ufeff")
+    delimiter = ";" if ";" in text.splitlines()[0] else ","
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+    assert rows
+    for row in rows:
+        for column, value in row.items():
+            first = value.lstrip(" \t\r\n\"'")[:1]
+            assert not (first in "=+-@" and first and not value.startswith("'")) or re.fullmatch(
+                r"[+-]?\d+", value
+            ), (column, value)
+    qualified = next(r for r in rows if r["status"] == "qualified")
+    assert qualified["summary"] == "'" + FORMULAS[0]
+    assert qualified["first_name"] == "'" + FORMULAS[1]
+    assert qualified["last_name"] == "'" + FORMULAS[2]
+    assert qualified["phone"] == "+33612341234"  # a plain number stays usable
+
+
+async def test_web_export_neutralises_formulas(client: Client, conn: Conn, seeded: Seed) -> None:
+    put_formulas(conn, seeded)
+    assert await login(client, "supervisor@example.com") == 302
+    resp = await client.get("/leads/export.csv")
+    assert resp.status == 200
+    assert_neutralised(await resp.text())
