@@ -136,6 +136,17 @@ def test_leads_dnc_and_db_json(conn: Conn, tmp_path: Path) -> None:
     assert cli("dnc", "add", "0611223344", "--reason", "asked").exit_code == 0
     listed = as_json("dnc", "check", "06 11 22 33 44")
     assert listed["listed"] is True and listed["reason"] == "asked" and listed["source"] == "manual"
+    users = as_json("users", "list")
+    assert {u["email"] for u in users} >= {"admin@example.com", "viewer@example.com"}
+    assert set(users[0]) >= {
+        "id",
+        "email",
+        "role",
+        "disabled",
+        "locked_until",
+        "active_tokens",
+        "open_sessions",
+    }
     migrations = as_json("db", "status")
     assert migrations and {m["state"] for m in migrations} == {"applied"}
     assert set(migrations[0]) == {"version", "name", "state", "applied_at"}
