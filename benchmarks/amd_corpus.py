@@ -30,7 +30,7 @@ REPO = BENCH_DIR.parent
 SCRIPTS = REPO / "tests" / "data" / "amd_greetings.tsv"
 AUDIO_DIR = REPO.parent / "shared" / "audio"
 DEFAULT_DIR = REPO / "build" / "amd-corpus"
-BUILDER_VERSION = "5"
+BUILDER_VERSION = "6"
 HELD_OUT_PERCENT = 40  # share of script ids in the held-out split (never tuned on)
 SPLIT_SALT = "amd-split-v1"
 VARIANTS = 2  # spoken variants per script
@@ -173,7 +173,7 @@ def _render(
     rms = float(np.sqrt(np.mean(speech**2))) or 1.0
     speech *= level / rms
     beep_ms = None
-    if "beep" in script.kind:
+    if "beep" in script.kind.split("_"):  # "voicemail_short_beep" yes, "operator_nobeep" no
         speech = np.concatenate([speech, _silence(rng.uniform(0.25, 0.9))])
         beep_ms = round(1000 * len(speech) / SAMPLE_RATE)
         speech = np.concatenate([speech, _beep(rng, beeps)])
