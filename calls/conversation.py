@@ -193,6 +193,7 @@ class _Dialogue:
             self.amd = amd.AmdDetector(live.claimed.amd_bias, *live.asterisk_amd)
         self.voicemail_cue = amd.VoicemailCue()
         self.voicemail_ready = asyncio.Event()  # a voicemail message may start (beep over, or silence)
+        self.voicemail_started = False
         path = None
         if live.claimed.record_calls and deps.recordings_dir is not None:
             path = deps.recordings_dir / f"{live.call_id}.wav"
@@ -370,10 +371,11 @@ class _Dialogue:
     async def _await_voicemail_cue(self) -> None:
         """Wait for the end of the beep (or of the greeting); the cue is recorded with the AMD reason."""
         await self.voicemail_ready.wait()
+        self.voicemail_started = True
         decision = self.amd.decision if self.amd is not None else None
-        if decision is not None and self.voicemail_cue.ready_at_ms is not None:
-            cue = self.voicemail_cue
-            reason = f"{decision.reason}; message at {cue.ready_at_ms} ms, {cue.reason}"
+        cue = self.voicemail_cue
+        if decision is not None and cue.reason:
+            reason = f"{decision.reason}; message at {cue.elapsed_ms} ms, {cue.reason}"
             await self.deps.store.set_amd(self.live.call_id, decision.verdict.value, reason)
 
     async def _transfer(self, endpoint: str) -> None:
@@ -524,15 +526,18 @@ class _Dialogue:
                     self.inbox.put_nowait(_Signal("barge_in"))
 
     def _track_amd(self, frame: bytes, is_speech: bool, transcript: str) -> None:
-        """AMD until it decides, and the voicemail cue (beep over, or silence) from the answer on."""
-        if self.voicemail_ready.is_set():
+        """AMD while it listens, and the voicemail cue (beep over, or silence) until a message starts."""
+        detector = self.amd
+        if detector is None or self.voicemail_started:
             return
+        decision = detector.decision
+        if not detector.listening and (decision is None or decision.verdict is not amd.AmdVerdict.MACHINE):
+            return  # a person: no voicemail will be left, spare the tone analysis
         tone = amd.tone_frequency(frame)
         if self.voicemail_cue.observe(is_speech, tone):
             self.voicemail_ready.set()
-        detector = self.amd
-        if detector is None or detector.decision is not None:
-            return
+        elif not self.media_ended:
+            self.voicemail_ready.clear()
         decision = detector.observe(is_speech, tone, transcript)
         if decision is not None:
             self.result = ConversationResult(machine=decision.verdict is amd.AmdVerdict.MACHINE)

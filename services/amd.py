@@ -248,8 +248,13 @@ class GreetingTracker:
         )
 
 
+LATE_BEEP_MS = 4000  # a beep this soon after a human verdict turns it into a machine one
+
+
 class AmdDetector:
-    """The AMD of one call: fed every 20 ms frame (with its VAD decision), it decides once.
+    """The AMD of one call: fed every 20 ms frame (with its VAD decision), it decides once, and a
+    human verdict is revised to machine if a beep follows within ``LATE_BEEP_MS`` (a short voicemail
+    greeting whose beep came late). ``listening`` says when it no longer needs frames.
 
     The same object runs in live calls (`calls.conversation`) and in ``minibot amd eval``.
     """
@@ -263,26 +268,44 @@ class AmdDetector:
         self.decision: AmdDecision | None = None
         self.decided_at_ms: int | None = None
 
+    @property
+    def listening(self) -> bool:
+        """Still deciding, or a human verdict that a late beep may still revise."""
+        if self.decision is None or self.decided_at_ms is None:
+            return True
+        human = self.decision.verdict is AmdVerdict.HUMAN
+        return human and self.greeting.elapsed_ms < self.decided_at_ms + LATE_BEEP_MS
+
     def process(self, frame: bytes, is_speech: bool, transcript: str = "") -> AmdDecision | None:
-        """Feed one caller frame; the decision on the frame that makes it, None otherwise."""
+        """Feed one caller frame; a decision on the frame that makes (or revises) it, else None."""
         return self.observe(is_speech, tone_frequency(frame), transcript)
 
     def observe(self, is_speech: bool, tone_hz: float | None, transcript: str = "") -> AmdDecision | None:
         """Feed one frame's measures (VAD decision, tone); see `process`."""
-        if self.decision is not None:
+        if not self.listening:
             return None
         self.greeting.observe(is_speech)
         self.beep.observe(tone_hz)
-        features = self.greeting.features(
-            words=len(normalize_words(transcript)),
-            transcript=transcript,
-            beep_at_ms=self.beep.detected_at_ms,
-            asterisk_status=self.asterisk_status,
-            asterisk_cause=self.asterisk_cause,
-        )
-        decision = classify(features, self.limits)
-        if decision is not None:
-            self.decision, self.decided_at_ms = decision, self.greeting.elapsed_ms
+        beep_at = self.beep.detected_at_ms
+        if self.decision is not None:  # a human verdict: only a beep changes it now
+            if beep_at is None:
+                return None
+            decision = AmdDecision(
+                AmdVerdict.MACHINE, f"beep tone at {beep_at} ms after {self.decision.reason}"
+            )
+        else:
+            features = self.greeting.features(
+                words=len(normalize_words(transcript)),
+                transcript=transcript,
+                beep_at_ms=beep_at,
+                asterisk_status=self.asterisk_status,
+                asterisk_cause=self.asterisk_cause,
+            )
+            found = classify(features, self.limits)
+            if found is None:
+                return None
+            decision = found
+        self.decision, self.decided_at_ms = decision, self.greeting.elapsed_ms
         return decision
 
 
@@ -291,9 +314,10 @@ VOICEMAIL_MAX_WAIT_MS = 30_000  # after the answer: start the message by then wh
 
 
 class VoicemailCue:
-    """When a voicemail message may start: right after the beep has ended, or, when no beep comes,
-    once the greeting has been followed by ``silence_ms`` of silence; never later than
-    ``max_wait_ms`` after the answer. Fed every frame from the answer on (pure, per frame)."""
+    """Whether a voicemail message may start now: right after the beep has ended, or, while no beep
+    has come, once the greeting has been followed by ``silence_ms`` of silence (a beep starting
+    later takes that back until it ends); always from ``max_wait_ms`` after the answer on. Fed
+    every frame from the answer on (pure, per frame)."""
 
     def __init__(
         self, silence_ms: int = VOICEMAIL_SILENCE_MS, max_wait_ms: int = VOICEMAIL_MAX_WAIT_MS
@@ -305,29 +329,24 @@ class VoicemailCue:
         self._heard_speech = False
         self._quiet_ms = 0
         self._run_ms = 0
-        self.ready_at_ms: int | None = None
         self.reason = ""
 
     def observe(self, is_speech: bool, tone_hz: float | None) -> bool:
-        """Feed one frame's measures; True once the message may start."""
+        """Feed one frame's measures; True while the message may start (``reason`` says why)."""
         self.elapsed_ms += FRAME_MS
-        if self.ready_at_ms is not None:
-            return True
         self.beep.observe(tone_hz)
         self._run_ms = self._run_ms + FRAME_MS if is_speech else 0
-        if self._run_ms >= ONSET_MS:
+        if self._run_ms >= ONSET_MS or tone_hz is not None:
             self._heard_speech, self._quiet_ms = True, 0
         elif not is_speech:
             self._quiet_ms += FRAME_MS
         beep_at = self.beep.detected_at_ms
-        if beep_at is not None and tone_hz is None:
-            return self._ready(f"after the beep at {beep_at} ms")
-        if beep_at is None and self._heard_speech and self._quiet_ms >= self.silence_ms:
-            return self._ready(f"no beep, {self._quiet_ms} ms of silence after the greeting")
         if self.elapsed_ms >= self.max_wait_ms:
-            return self._ready(f"no beep nor silence after {self.elapsed_ms} ms")
-        return False
-
-    def _ready(self, reason: str) -> bool:
-        self.ready_at_ms, self.reason = self.elapsed_ms, reason
-        return True
+            self.reason = f"no beep nor silence after {self.max_wait_ms} ms"
+        elif beep_at is not None and tone_hz is None:
+            self.reason = f"after the beep at {beep_at} ms"
+        elif beep_at is None and self._heard_speech and self._quiet_ms >= self.silence_ms:
+            self.reason = f"no beep, {self._quiet_ms} ms of silence after the greeting"
+        else:
+            self.reason = ""
+        return bool(self.reason)

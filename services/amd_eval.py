@@ -85,12 +85,15 @@ def frame_measures(pcm: bytes) -> Iterator[tuple[bool, float | None]]:
 
 
 def run_detector(detector: AmdDetector, measures: Iterator[tuple[bool, float | None]]) -> ClipVerdict:
-    """Feed measures until the detector decides; the verdict and its time (ms after the answer)."""
+    """Feed measures while the detector listens; its last verdict and when it came (ms after answer)."""
     for is_speech, tone in measures:
-        decision = detector.observe(is_speech, tone)
-        if decision is not None:
-            return ClipVerdict(decision.verdict.value, decision.reason, detector.decided_at_ms or 0)
-    return ClipVerdict(AmdVerdict.NOTSURE.value, "no decision", MAX_FRAMES * FRAME_MS)
+        detector.observe(is_speech, tone)
+        if not detector.listening:
+            break
+    decision = detector.decision
+    if decision is None:
+        return ClipVerdict(AmdVerdict.NOTSURE.value, "no decision", MAX_FRAMES * FRAME_MS)
+    return ClipVerdict(decision.verdict.value, decision.reason, detector.decided_at_ms or 0)
 
 
 @dataclass(frozen=True)

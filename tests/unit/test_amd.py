@@ -7,6 +7,7 @@ import pytest
 
 from services.amd import (
     BIASES,
+    LATE_BEEP_MS,
     AmdDetector,
     AmdFeatures,
     AmdVerdict,
@@ -150,7 +151,7 @@ def test_synthetic_1khz_tone_onset() -> None:
 def cue_time(frames: list[tuple[bool, float | None]], cue: VoicemailCue) -> int | None:
     for is_speech, hz in frames:
         if cue.observe(is_speech, hz):
-            return cue.ready_at_ms
+            return cue.elapsed_ms
     return None
 
 
@@ -167,6 +168,14 @@ def test_voicemail_cue_without_a_beep_waits_for_silence_after_the_greeting() -> 
     at = cue_time([*[(True, None)] * 50, *pause, *[(True, None)] * 50, *[(False, None)] * 100], cue)
     assert at == (50 + 40 + 50 + 50) * FRAME_MS
     assert "1000 ms of silence" in cue.reason
+
+
+def test_a_beep_after_the_silence_takes_the_cue_back_until_it_ends() -> None:
+    cue = VoicemailCue(silence_ms=1000)
+    assert cue_time([*[(True, None)] * 50, *[(False, None)] * 50], cue) == 100 * FRAME_MS
+    assert not cue.observe(True, 1000.0)  # the beep comes late: not now
+    assert cue_time([*[(True, 1000.0)] * 19, (False, None)], cue) == 121 * FRAME_MS
+    assert cue.reason == f"after the beep at {100 * FRAME_MS} ms"
 
 
 def test_voicemail_cue_is_bounded() -> None:
@@ -217,6 +226,31 @@ def test_detector_decides_once_on_the_frame_clock() -> None:
     made = [d for d in decisions if d is not None]
     assert len(made) == 1 and made[0].verdict is AmdVerdict.HUMAN
     assert detector.decided_at_ms == 30 * FRAME_MS + BALANCED.human_silence_ms
+
+
+def test_a_beep_soon_after_a_human_verdict_revises_it_to_machine() -> None:
+    detector = AmdDetector()
+    for is_speech in [True] * 30 + [False] * (BALANCED.human_silence_ms // FRAME_MS):  # "Vous pouvez parler."
+        detector.observe(is_speech, None)
+    assert detector.decision is not None and detector.decision.verdict is AmdVerdict.HUMAN
+    revised = [detector.observe(True, 1000.0) for _ in range(10)]
+    machine = [d for d in revised if d is not None]
+    assert len(machine) == 1 and machine[0].verdict is AmdVerdict.MACHINE
+    assert machine[0].reason.startswith("beep tone at") and "after short greeting" in machine[0].reason
+    assert not detector.listening
+
+
+def test_a_human_verdict_is_final_after_the_late_beep_window() -> None:
+    detector = AmdDetector()
+    for is_speech in [True] * 30 + [False] * (BALANCED.human_silence_ms // FRAME_MS):
+        detector.observe(is_speech, None)
+    decided = detector.decided_at_ms
+    assert decided is not None
+    while detector.listening:
+        detector.observe(False, None)
+    assert detector.greeting.elapsed_ms == decided + LATE_BEEP_MS
+    assert [detector.observe(True, 1000.0) for _ in range(10)] == [None] * 10
+    assert detector.decision is not None and detector.decision.verdict is AmdVerdict.HUMAN
 
 
 def test_asterisk_status_feeds_the_verdict() -> None:
