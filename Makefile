@@ -48,8 +48,10 @@ demo: $(STAMP) demo-deps
 	@rc=0; $(BIN)/minibot demo || rc=$$?; \
 	  [ -n "$$MINIBOT_DATABASE_URL" ] || $(BIN)/minibot db stop; exit $$rc
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run_all
+bench: $(STAMP) test-deps
+	@rc=0; $(BIN)/python -m benchmarks.run_all || rc=$$?; \
+	  [ -n "$$MINIBOT_TEST_DATABASE_URL$$MINIBOT_DATABASE_URL" ] || \
+	  $(BIN)/minibot db stop --pgdata "$(DATA_HOME)/minibot/postgres-bench"; exit $$rc
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
