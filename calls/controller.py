@@ -30,7 +30,7 @@ from campaigns.models import ClaimedCall
 from services import db
 from services.ari.events import AriEvent, ChannelDestroyed, ChannelStateChange, Dial, StasisStart
 from services.ari.port import AriPort
-from services.errors import AriError, DatabaseError, NoSuchChannel, QueueError
+from services.errors import AriError, ConfigError, DatabaseError, NoSuchChannel, QueueError
 from services.metrics import ACTIVE_CALLS, CALL_OUTCOMES, CALLS_ORIGINATED
 
 log = logging.getLogger("minibot.controller")
@@ -38,6 +38,7 @@ log = logging.getLogger("minibot.controller")
 AMD_CONTEXT = (
     "minibot-amd"  # asterisk_conf/extensions.conf: AMD(), then Stasis(app, call, AMDSTATUS, AMDCAUSE)
 )
+MIN_LEASE_S = 90.0  # a database outage of up to 60 s + the 30 s lease renewal interval
 SESSION_WRAP_UP_S = 3.0  # after a hangup, time a session may take to store the lead before it is cancelled
 
 Clock = Callable[[], datetime]
@@ -103,6 +104,14 @@ class ControllerOptions:
     reap_interval_s: float = 30.0
     drain_timeout_s: float = 60.0
     transfer_ring_timeout_s: int = 25
+
+    def __post_init__(self) -> None:
+        if self.lease_seconds < MIN_LEASE_S:
+            raise ConfigError(
+                f"MINIBOT_LEASE_SECONDS={self.lease_seconds:g} is below the safe minimum of "
+                f"{MIN_LEASE_S:g} s: a lease must outlast a database outage (up to 60 s) plus one "
+                "renewal round (30 s), or live calls could be claimed again"
+            )
 
 
 @dataclass
@@ -288,9 +297,16 @@ class Controller:
         if not decision.allowed:
             await self._refuse(call, decision.reason, decision.next_allowed)
             return
-        delay = self.pacer.reserve(call.campaign_id, call.calls_per_second, self.monotonic())
+        try:
+            delay = await db.retrying(
+                f"pacing campaign {call.campaign_name}",
+                lambda: queue.reserve_dial_slot(self.pool, call.campaign_id, call.calls_per_second),
+                give_up=self.stopping.is_set,
+            )
+        except DatabaseError:
+            return  # stopping during an outage: not dialled, the lease is given back at the next start
         if delay > 0:
-            await asyncio.sleep(delay)  # calls-per-second pacing
+            await asyncio.sleep(delay)  # the campaign's calls per second, across all robots
         channel_id = f"mb-{call.queue_id}-{call.attempt}"
         try:
             call_id = await self.store.insert_call(

@@ -1,7 +1,8 @@
-"""Dial pacing: a token bucket per campaign (calls per second) plus the process-wide call cap.
+"""The process-wide call cap of one robot.
 
 Per-campaign concurrency is enforced by the queue claim itself (it counts leased rows across every
-robot), so it holds when several robots share one queue. Pure logic with an injected clock.
+robot) and per-campaign calls per second by :func:`campaigns.queue.reserve_dial_slot` (a slot
+schedule in the shared database), so both hold when several robots share one queue.
 """
 
 from __future__ import annotations
@@ -10,35 +11,10 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class TokenBucket:
-    """Allow ``rate`` events per second with bursts up to ``burst``."""
-
-    rate: float
-    burst: float = 1.0
-    tokens: float = field(init=False)
-    updated: float | None = field(default=None, init=False)
-
-    def __post_init__(self) -> None:
-        self.tokens = self.burst
-
-    def _refill(self, now: float) -> None:
-        if self.updated is not None:
-            self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-
-    def reserve(self, now: float) -> float:
-        """Take one token (possibly in advance); return the seconds to wait before using it."""
-        self._refill(now)
-        self.tokens -= 1.0
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
-
-
-@dataclass
 class Pacer:
-    """Live-call accounting against the process-wide cap, and calls-per-second per campaign."""
+    """Live-call accounting against the process-wide cap."""
 
     global_cap: int
-    buckets: dict[int, TokenBucket] = field(default_factory=dict)
     live: dict[int, int] = field(default_factory=dict)
 
     @property
@@ -48,15 +24,6 @@ class Pacer:
     def free_slots(self) -> int:
         """How many more calls the process may hold now."""
         return max(0, self.global_cap - self.total_live)
-
-    def reserve(self, campaign_id: int, calls_per_second: float, now: float) -> float:
-        """Reserve the campaign's next dial slot; return the seconds to wait before dialling."""
-        bucket = self.buckets.get(campaign_id)
-        if bucket is None or bucket.rate != calls_per_second:
-            bucket = self.buckets[campaign_id] = TokenBucket(
-                rate=calls_per_second, burst=max(1.0, calls_per_second)
-            )
-        return bucket.reserve(now)
 
     def started(self, campaign_id: int) -> None:
         """Count a call as live."""

@@ -20,6 +20,7 @@ from calls.conversation import ConversationDeps, ScenarioConversation
 from calls.jobs import robot_jobs
 from calls.nlp_health import nlp_check
 from calls.preflight import CampaignPreflight, check_robot
+from calls.robots import RobotRegistration, default_robot_id
 from calls.scheduler import JobRunner
 from calls.session import Conversation, MediaCallSession, MediaTransportConfig
 from calls.startup import log_components
@@ -176,8 +177,8 @@ def _check_udp_bind(host: str, port_min: int, port_max: int) -> None:
 
 
 def robot_id(settings: Settings) -> str:
-    """This robot's lease owner name: the setting, else the host name (stable across restarts)."""
-    return settings.robot_id or socket.gethostname()
+    """This robot's lease owner name (see :func:`calls.robots.default_robot_id`)."""
+    return default_robot_id(settings)
 
 
 async def run_robot(
@@ -188,6 +189,9 @@ async def run_robot(
     async with AsyncExitStack() as stack:
         pool = await robot_pool(url, robot_id(settings))
         stack.push_async_callback(pool.close)
+        registration = RobotRegistration(pool, robot_id(settings))
+        await registration.register()  # refuses to start beside a live robot with the same id
+        stack.push_async_callback(registration.release)
         ari = AriClient(settings.ari_url, settings.ari_user, settings.ari_password, settings.ari_app)
         stack.push_async_callback(ari.close)
         info = await ari.info()
@@ -231,6 +235,8 @@ async def run_robot(
             stack.callback(warm.cancel)
             warm_llm = asyncio.create_task(nlu.warm_up())  # load the model, cache the prompt
             stack.callback(warm_llm.cancel)
+        beats = asyncio.create_task(registration.heartbeats(controller.stop), name="robot-heartbeat")
+        stack.callback(beats.cancel)
         if install_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):

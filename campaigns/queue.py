@@ -177,3 +177,15 @@ async def pause_campaign(
     async with pool.connection() as conn:
         cur = await conn.execute(query("queue", "pause_campaign"), params)
         return await cur.fetchone() is not None
+
+
+async def reserve_dial_slot(pool: AsyncConnectionPool, campaign_id: int, calls_per_second: float) -> float:
+    """Take the campaign's next dial slot (shared by every robot); return the seconds to wait.
+
+    Slots are ``1 / calls_per_second`` apart on the database clock, with no burst: the limit holds
+    for the campaign across all robots, in any one-second window.
+    """
+    params = {"campaign_id": campaign_id, "cps": calls_per_second}
+    async with pool.connection() as conn:
+        rows = await _rows(conn, query("queue", "reserve_dial_slot"), params)
+    return float(rows[0]["wait_s"])

@@ -45,6 +45,11 @@ picked AS (
         WHERE p.campaign_id = r.id AND p.status = 'pending' AND p.not_before <= %(now)s
           -- never an erased contact (RGPD), whatever the state of its row
           AND NOT EXISTS (SELECT 1 FROM contacts e WHERE e.id = p.contact_id AND e.erased_at IS NOT NULL)
+          -- never a row whose call a live robot still holds (a lease that ran out under a stalled
+          -- robot): the robots heartbeat every few seconds, see sql/queries/robots.sql
+          AND NOT EXISTS (SELECT 1 FROM calls x JOIN robots b ON b.id = x.robot_id
+                          WHERE x.queue_id = p.id AND x.status <> 'ended'
+                            AND b.last_seen > now() - interval '30 seconds')
         ORDER BY p.priority DESC, p.not_before, p.id
         LIMIT LEAST(r.free, %(n)s)
         FOR UPDATE SKIP LOCKED
@@ -103,9 +108,12 @@ UPDATE call_queue
 SET status = 'pending', attempt = GREATEST(attempt - 1, 0), lease_owner = NULL, lease_expires = NULL,
     last_result = 'lease_expired', wait_reason = 'lease expired', not_before = %(now)s, updated_at = %(now)s
 WHERE id IN (
-    SELECT id FROM call_queue
-    WHERE status = 'leased' AND lease_expires < %(now)s
-    FOR UPDATE SKIP LOCKED
+    SELECT q.id FROM call_queue q
+    WHERE q.status = 'leased' AND q.lease_expires < %(now)s
+      AND NOT EXISTS (SELECT 1 FROM calls x JOIN robots b ON b.id = x.robot_id
+                      WHERE x.queue_id = q.id AND x.status <> 'ended'
+                        AND b.last_seen > now() - interval '30 seconds')
+    FOR UPDATE OF q SKIP LOCKED
 )
 RETURNING id;
 
@@ -133,3 +141,13 @@ LIMIT %(n)s;
 UPDATE campaigns SET status = 'paused', status_reason = %(reason)s, updated_at = %(now)s
 WHERE id = %(campaign_id)s AND status = 'running'
 RETURNING id;
+
+-- name: reserve_dial_slot
+-- The campaign's next dial slot, shared by every robot: slots are 1/cps apart with no burst
+-- (the first dial after a pause goes at once). Returns the seconds to wait before dialling.
+INSERT INTO campaign_pacing AS p (campaign_id, next_dial_at)
+VALUES (%(campaign_id)s, clock_timestamp() + make_interval(secs => 1.0 / %(cps)s))
+ON CONFLICT (campaign_id) DO UPDATE
+SET next_dial_at = GREATEST(p.next_dial_at, clock_timestamp()) + make_interval(secs => 1.0 / %(cps)s)
+RETURNING GREATEST(extract(epoch FROM p.next_dial_at - clock_timestamp()) - 1.0 / %(cps)s, 0)::float8
+          AS wait_s;

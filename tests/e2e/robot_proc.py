@@ -2,6 +2,7 @@
 
 Same wiring as calls.runner.run_robot (pool, AriClient, event stream with reconcile on reconnect,
 SIGTERM/SIGINT → Controller.stop) but with the prompt-only conversation instead of Vosk/Ollama.
+It registers its robot id like the real robot (refusing to start beside a live twin).
 Settings come from MINIBOT_* (ARI URL, DATABASE_URL, ROBOT_ID, DRAIN_TIMEOUT_S); the prompt length
 from MINIBOT_TEST_PROMPT_MS.
 """
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 from calls.controller import ControllerOptions
+from calls.robots import RobotRegistration
 from calls.runner import build_controller, robot_pool
 from calls.session import prompt_only_conversation
 from services import db
@@ -33,7 +35,9 @@ async def main() -> None:
     prompt = prompt_pcm()[: BYTES_PER_MS * int(os.environ.get("MINIBOT_TEST_PROMPT_MS", "400"))]
     talk = prompt_only_conversation(prompt)
     pool = await robot_pool(db.database_url(settings), settings.robot_id)
+    registration = RobotRegistration(pool, settings.robot_id)
     try:
+        await registration.register()
         async with AriClient(
             settings.ari_url, settings.ari_user, settings.ari_password, settings.ari_app
         ) as ari:
@@ -48,9 +52,12 @@ async def main() -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, controller.stop)
+            beats = asyncio.create_task(registration.heartbeats(controller.stop))
             print("robot ready", flush=True)
             await controller.run()
+            beats.cancel()
             print(f"robot stopped: {controller.stats.settled} settled", flush=True)
+        await registration.release()
     finally:
         await pool.close()
 

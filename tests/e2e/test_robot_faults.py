@@ -1,18 +1,23 @@
-"""Faults from outside while a robot subprocess dials through the simulated PBX: the robot stays up,
-keeps its live calls and ends every contact exactly once."""
+"""Faults from outside while robot subprocesses dial through the simulated PBX: the robot stays up,
+keeps its live calls and ends every contact exactly once; two robots share a campaign's cps and cap;
+two processes never share a robot id."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql
 
+from campaigns.models import CampaignSettings
 from services.simulator.server import SimulatedPbx
 from tests.e2e import robot_proc
+from tests.e2e.helpers import seed_campaign
 from tests.e2e.test_robot_lifecycle import ANSWERS, count, finish, seed, until
 
 pytestmark = pytest.mark.e2e
@@ -89,3 +94,66 @@ async def test_terminated_connections_and_a_database_away_lose_no_contact(
     assert all(r["dials"] == r["attempt"] == 1 and r["open"] == 0 for r in rows), rows  # exactly once
     dialled = [e["peer"]["id"] for e in pbx.engine.event_log if e["type"] == "Dial" and e["dialstatus"] == ""]
     assert sorted(dialled) == sorted(set(dialled)) and len(dialled) == 40
+
+
+def peak_live_callees(event_log: list[dict[str, Any]]) -> int:
+    """Most callee channels (``mb-<queue>-<attempt>``) up at once, from the PBX's event order."""
+    live: set[str] = set()
+    peak = 0
+    for event in event_log:
+        if event["type"] == "Dial" and event["dialstatus"] == "":
+            live.add(event["peer"]["id"])
+            peak = max(peak, len(live))
+        elif event["type"] == "ChannelDestroyed":
+            live.discard(event["channel"]["id"])
+    return peak
+
+
+async def test_two_robots_hold_the_campaign_cps_and_cap_together(conn: Conn, db_url: str) -> None:
+    cps, cap, contacts = 4, 5, 24
+    settings = CampaignSettings(
+        max_concurrent_calls=cap, calls_per_second=float(cps), compliance_profile="none"
+    )
+    seed_campaign(conn, "pair", [f"+3361300{i:04d}" for i in range(contacts)], settings, datetime.now(UTC))
+    async with SimulatedPbx(personas=ANSWERS, time_scale=0.1) as pbx:
+        pbx.engine.keep_event_log = True
+        originated: list[float] = []
+        originate = pbx.engine.originate
+
+        def stamped(params: Any) -> Any:
+            originated.append(time.monotonic())
+            return originate(params)
+
+        pbx.engine.originate = stamped  # type: ignore[method-assign]
+        robots = [
+            await robot_proc.spawn(pbx.url, db_url, name, minibot_test_prompt_ms="300")
+            for name in ("robot-a", "robot-b")
+        ]
+        await until(lambda: done(conn) == contacts, timeout_s=90)
+        outputs = [await finish(robot, signal.SIGTERM) for robot in robots]
+        assert [robot.returncode for robot in robots] == [0, 0], outputs
+
+    by_robot = conn.execute("SELECT robot_id, count(*) AS n FROM calls GROUP BY robot_id").fetchall()
+    assert len(by_robot) == 2  # both robots dialled the campaign
+    assert len(originated) == contacts
+    # no more than `cps` originates in any second, the first ones included: the slots are exactly
+    # 1/cps apart in the database; 10 % is left for the HTTP jitter of two processes on a loaded host
+    windows = [originated[i + cps] - originated[i] for i in range(len(originated) - cps)]
+    assert min(windows) >= 0.9, windows
+    assert peak_live_callees(pbx.engine.event_log) <= cap
+
+
+async def test_a_second_robot_with_the_same_id_refuses_to_start(conn: Conn, db_url: str) -> None:
+    seed(conn, "twins", 3, 1)
+    async with SimulatedPbx(personas=ANSWERS, time_scale=0.1) as pbx:
+        first = await robot_proc.spawn(pbx.url, db_url, "robot-twin", minibot_test_prompt_ms="300")
+        await until(lambda: count(conn, "SELECT count(*) AS n FROM robots WHERE id = 'robot-twin'") == 1)
+        second = await robot_proc.spawn(pbx.url, db_url, "robot-twin")
+        output, _ = await asyncio.wait_for(second.communicate(), 30)
+        assert second.returncode != 0
+        assert "robot id 'robot-twin' is in use by a live robot" in output.decode()
+        await until(lambda: done(conn) == 3)
+        first_output = await finish(first, signal.SIGTERM)
+        assert first.returncode == 0, first_output
+    assert count(conn, "SELECT count(DISTINCT robot_id) AS n FROM calls") == 1
+    assert count(conn, "SELECT count(*) AS n FROM robots") == 0  # released at a clean exit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from calls.outcomes import Outcome, outcome_for
-from calls.pacing import Pacer, TokenBucket
+from calls.pacing import Pacer
 
 pytestmark = pytest.mark.unit
 
@@ -31,14 +31,6 @@ def test_outcome_for(
     assert outcome_for(answered=answered, cause=cause, dialstatus=dialstatus, machine=machine) is expected
 
 
-def test_token_bucket_reservations_space_calls() -> None:
-    bucket = TokenBucket(rate=2.0)
-    assert bucket.reserve(0.0) == 0.0
-    assert bucket.reserve(0.0) == pytest.approx(0.5)
-    assert bucket.reserve(0.0) == pytest.approx(1.0)
-    assert bucket.reserve(2.0) == 0.0  # refilled meanwhile
-
-
 def test_pacer_global_cap() -> None:
     pacer = Pacer(global_cap=3)
     pacer.started(1)
@@ -47,10 +39,3 @@ def test_pacer_global_cap() -> None:
     assert pacer.free_slots() == 0
     pacer.finished(1)
     assert pacer.free_slots() == 1 and pacer.live == {1: 1, 2: 1}
-
-
-def test_pacer_calls_per_second_per_campaign() -> None:
-    pacer = Pacer(global_cap=100)
-    # a burst of 2 tokens, then one dial every 0.5 s at 2 calls/s
-    assert [pacer.reserve(1, 2.0, 0.0) for _ in range(4)] == pytest.approx([0.0, 0.0, 0.5, 1.0])
-    assert pacer.reserve(2, 1.0, 0.0) == 0.0  # campaigns have their own buckets
