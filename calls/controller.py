@@ -297,16 +297,6 @@ class Controller:
         if not decision.allowed:
             await self._refuse(call, decision.reason, decision.next_allowed)
             return
-        try:
-            delay = await db.retrying(
-                f"pacing campaign {call.campaign_name}",
-                lambda: queue.reserve_dial_slot(self.pool, call.campaign_id, call.calls_per_second),
-                give_up=self.stopping.is_set,
-            )
-        except DatabaseError:
-            return  # stopping during an outage: not dialled, the lease is given back at the next start
-        if delay > 0:
-            await asyncio.sleep(delay)  # the campaign's calls per second, across all robots
         channel_id = f"mb-{call.queue_id}-{call.attempt}"
         try:
             call_id = await self.store.insert_call(
@@ -322,6 +312,17 @@ class Controller:
             )
         except DatabaseError:
             return  # stopping during an outage: not dialled, the lease is given back at the next start
+        try:
+            delay = await db.retrying(
+                f"pacing campaign {call.campaign_name}",
+                lambda: queue.reserve_dial_slot(self.pool, call.campaign_id, call.calls_per_second),
+                give_up=self.stopping.is_set,
+            )
+        except DatabaseError:
+            await self.store.forget_call(call_id)
+            return
+        if delay > 0:
+            await asyncio.sleep(delay)  # the campaign's calls per second, across all robots
         live = LiveCall(claimed=call, call_id=call_id, channel_id=channel_id)
         self._track(live)
         variables = {"MINIBOT_CALL_ID": str(call_id), "MINIBOT_CAMPAIGN": call.campaign_name}
@@ -517,12 +518,21 @@ class Controller:
             live.result = session.result
         except Exception as exc:
             log.exception("call session failed", extra={"call_id": live.call_id})
-            if not live.settled:  # failed on our side, not because the callee had hung up
+            if not live.settled and await self._callee_still_there(live):  # our side failed, not the callee
                 live.failure = f"call session failed: {type(exc).__name__}: {exc}"[:300]
         finally:
             await session.close()
             if not live.settled and live.result.transferred_to is None:
                 await self._hangup(live.channel_id)
+
+    async def _callee_still_there(self, live: LiveCall) -> bool:
+        """After a session error: is the callee's channel still up (then the error is ours, not a
+        hangup whose ChannelDestroyed has not been handled yet)? Unknown counts as yes."""
+        try:
+            channels = await self.ari.list_channels()
+        except AriError:
+            return True
+        return any(channel.id == live.channel_id for channel in channels)
 
     async def _transfer(self, live: LiveCall, endpoint: str) -> TransferResult:
         """Ring a human at ``endpoint`` and bridge them with the callee (see calls/transfer.py)."""

@@ -136,10 +136,11 @@ async def test_two_robots_hold_the_campaign_cps_and_cap_together(conn: Conn, db_
     by_robot = conn.execute("SELECT robot_id, count(*) AS n FROM calls GROUP BY robot_id").fetchall()
     assert len(by_robot) == 2  # both robots dialled the campaign
     assert len(originated) == contacts
-    # no more than `cps` originates in any second, the first ones included: the slots are exactly
-    # 1/cps apart in the database; 10 % is left for the HTTP jitter of two processes on a loaded host
+    # no burst: `cps` + 1 originates always span about a second, the first ones included. The slots
+    # are exactly 1/cps apart in the database; 20 % is left for the wake-up and HTTP jitter of two
+    # robot processes on a loaded 2-core host (a burst, as two per-robot token buckets gave, spans ~0)
     windows = [originated[i + cps] - originated[i] for i in range(len(originated) - cps)]
-    assert min(windows) >= 0.9, windows
+    assert min(windows) >= 0.8, windows
     assert peak_live_callees(pbx.engine.event_log) <= cap
 
 
