@@ -40,7 +40,9 @@ def chat_command(
 
         def classifier(text: str, context: NluContext) -> Understood:
             result = loop.run_until_complete(
-                service.classify(text, context.allowed, context.keywords, context.question)
+                service.classify(
+                    text, context.allowed, context.keywords, context.question, objections=context.objections
+                )
             )
             return Understood(
                 result.intent, result.confidence, result.sentiment, result.entities, result.source

@@ -15,9 +15,11 @@ from typing import Any
 
 from services.nlp import prompts
 from services.nlp.client import LlmFailure
+from services.nlp.dnc import dnc_evidence
 from services.nlp.insults import contains_insult, mask_insults
 from services.nlp.keywords import sentiment_of
 from services.nlp.llm import NluService
+from services.nlp.text import normalize
 from services.nlp.validate import SENTIMENTS, check_summary, looks_french
 
 STATUS_FR = {
@@ -69,6 +71,19 @@ def _overall(timeline: Sequence[tuple[int, str]]) -> str:
     return "positive" if counts["positive"] else "neutral"
 
 
+def do_not_call_request(turns: Sequence[Turn]) -> str:
+    """The caller's words asking not to be called again, or ``""``: a turn understood as
+    ``do_not_call`` by whichever path, or caller words the do-not-call rules read as one (a turn
+    never classified: the greeting). The call's finalisation puts the number on the DNC list when
+    this is not empty, so the live turn and the analysis always agree."""
+    for turn in turns:
+        if turn.speaker == "caller" and (
+            turn.intent == "do_not_call" or dnc_evidence(normalize(turn.text).split())
+        ):
+            return turn.text
+    return ""
+
+
 def _rationale(status: str, score: int, min_score: int) -> str:
     label = STATUS_FR.get(status, status)
     if status == "qualified":
@@ -91,6 +106,8 @@ def heuristic_analysis(
         )
         parts.append(f"Réponses : {listed}.")
     parts.append(f"Issue : {STATUS_FR.get(status, status)}.")
+    if do_not_call_request(turns):
+        parts.append("Le contact a demandé à ne plus être appelé.")
     if any(mood == "negative" for _, mood in timeline):
         parts.append("Le contact s'est montré mécontent.")
     return CallAnalysis(

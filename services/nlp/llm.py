@@ -23,6 +23,7 @@ from services.nlp import prompts
 from services.nlp.breaker import CircuitBreaker
 from services.nlp.client import Lane, LlmFailure, OllamaClient
 from services.nlp.keywords import UNKNOWN, FastResult, classify
+from services.nlp.objections import ObjectionSpec
 from services.nlp.text import normalize
 from services.nlp.validate import SENTIMENTS, IntentAnswer, check_intent
 
@@ -130,14 +131,17 @@ class NluService:
         keywords: Mapping[str, Sequence[str]] | None = None,
         question: str = "",
         on_slow: OnSlow | None = None,
+        *,
+        objections: Mapping[str, ObjectionSpec] | None = None,
     ) -> NluResult:
-        """Intent of ``text`` among ``allowed`` (globals always allowed by the fast path).
+        """Intent of ``text`` among ``allowed`` (globals always allowed by the fast path), or the
+        name of one of the scenario's ``objections`` (recognised by the fast path only).
 
         Never raises for a model failure. ``on_slow`` (say a filler) is awaited when the model has
         not answered within the budget; the model then gets ``filler_ms`` more.
         """
         self.counters["calls"] += 1
-        fast = classify(text, keywords, allowed)
+        fast = classify(text, keywords, allowed, objections)
         if fast.confidence >= self.threshold or not normalize(text):
             self.counters["fast_path"] += 1
             return _from_fast(fast, "fast")

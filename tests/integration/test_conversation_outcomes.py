@@ -142,9 +142,10 @@ async def converse(
     *,
     clock: datetime = FRIDAY,
     nlu: NluService | None = None,
+    greeting: str = "",
 ) -> tuple[LiveCall, ConversationResult, ScriptedRecognizer]:
     """Hold one conversation with a caller saying ``lines``, one after each bot prompt, at ``clock``
-    (Ollama down unless ``nlu`` says otherwise)."""
+    (Ollama down unless ``nlu`` says otherwise); ``greeting`` is said on answering, before the bot."""
     store = CallStore(pool)
     call_id = await store.insert_call(
         queue_id=call.queue_id,
@@ -158,6 +159,10 @@ async def converse(
     )
     await store.mark_answered(call_id, FRIDAY)
     caller = ScriptedCaller([(line, await tts.synthesize(line, "fr")) for line in lines])
+    if greeting:
+        caller.inbox = FrameInbox()
+        caller.inbox.put_pcm(LEAD_SILENCE + await tts.synthesize(greeting, "fr") + TAIL_SILENCE)
+        caller.said.append(greeting)
     recognizer = ScriptedRecognizer(caller)
     deps = ConversationDeps(
         asr=ScriptedRecognition(recognizer),
