@@ -41,7 +41,7 @@ from services.metrics import (
     TURN_LATENCY,
     count_answered_call,
 )
-from services.nlp.analysis import Turn, analyze_call
+from services.nlp.analysis import Turn, analyze_call, do_not_call_request
 from services.nlp.llm import NluService
 from services.recording import CallRecorder
 from services.tts import TtsEngine
@@ -315,7 +315,12 @@ class _Dialogue:
             await self._speak(filler, None, state.step, 0)
 
         nlu = await self.deps.nlu.classify(
-            turn.text, context.allowed, context.keywords, context.question, say_filler if filler else None
+            turn.text,
+            context.allowed,
+            context.keywords,
+            context.question,
+            say_filler if filler else None,
+            objections=context.objections,
         )
         intent = eng.Intent(
             name=nlu.intent,
@@ -563,6 +568,7 @@ class _Dialogue:
                 end_ms=turn.end_ms,
                 asr_latency_ms=turn.asr_latency_ms,
                 nlu_source=source,
+                objection=intent.name if intent and intent.name in self.engine.scenario.objections else None,
             )
         )
         self.transcript.append(
@@ -577,16 +583,23 @@ class _Dialogue:
 
     async def _save_lead(self, finish: eng.Finish) -> None:
         claimed = self.live.claimed
+        status = finish.status
+        request = "" if self.result.dnc else do_not_call_request(self.transcript)
+        if request:  # asked during the greeting, or understood otherwise live: the DNC list still wins
+            await self.deps.store.add_dnc(claimed.phone, request, claimed.contact_id, self.deps.clock())
+            self.result = replace(self.result, dnc=True)
+            status = "do_not_call"
         lead = LeadRecord(
             call_id=self.live.call_id,
             contact_id=claimed.contact_id,
             campaign_id=claimed.campaign_id,
-            status=finish.status,
+            status=status,
             score=finish.score,
             answers={k: dict(v) for k, v in finish.answers.items()},
             sentiment=finish.sentiment,
             rationale=finish.reason,
             callback_at=finish.callback_at,
+            objections=list(finish.objections),
         )
         await self.deps.store.save_lead(lead)
         task = asyncio.create_task(self._analyze(lead))

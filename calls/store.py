@@ -37,6 +37,7 @@ class TurnRecord:
     barge_in: bool = False
     interrupted_at_ms: int | None = None
     nlu_source: str | None = None  # caller turns: "fast", "llm" or "fallback"
+    objection: str | None = None  # caller turns: the scenario objection raised, if any
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class LeadRecord:
     rationale: str = ""
     callback_at: datetime | None = None
     summary_source: str | None = None  # "llm", "fallback" or "heuristic"
+    objections: list[str] = field(default_factory=list)  # raised during the call, in order
 
 
 class CallStore:

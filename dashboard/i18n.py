@@ -54,6 +54,8 @@ LABELS: dict[str, dict[str, str]] = {
     "assigned_to": {"fr": "Attribué à", "en": "Assigned to"},
     "date": {"fr": "Date", "en": "Date"},
     "summary": {"fr": "Résumé", "en": "Summary"},
+    "objections": {"fr": "Objections", "en": "Objections"},
+    "objection": {"fr": "Objection", "en": "Objection"},
     "call": {"fr": "Appel", "en": "Call"},
     "transcript": {"fr": "Transcription", "en": "Transcript"},
     "speaker": {"fr": "Locuteur", "en": "Speaker"},

@@ -58,8 +58,8 @@ COMMANDS: dict[str, Event] = {
 
 
 def keyword_classifier(text: str, context: NluContext) -> Understood:
-    """The fast path alone, with the step's keywords and allowed intents."""
-    result = classify(text, context.keywords, context.allowed)
+    """The fast path alone, with the step's keywords, allowed intents and the scenario's objections."""
+    result = classify(text, context.keywords, context.allowed, context.objections)
     return Understood(result.intent, result.confidence, result.sentiment)
 
 
@@ -80,9 +80,10 @@ def describe(action: Action) -> str:
             return "   ⛔ number added to the do-not-call list"
         case LeaveVoicemail(text=text):
             return f"   📼 voicemail: {text}"
-        case Finish(status=status, score=score, answers=answers, sentiment=sentiment):
+        case Finish(status=status, score=score, answers=answers, sentiment=sentiment, objections=objections):
             listed = ", ".join(f"{k}={v.get('intent')}" for k, v in answers.items()) or "none"
-            return f"   ✔ lead {status}, score {score}, sentiment {sentiment}, answers: {listed}"
+            raised = f", objections: {', '.join(objections)}" if objections else ""
+            return f"   ✔ lead {status}, score {score}, sentiment {sentiment}, answers: {listed}{raised}"
     return repr(action)  # pragma: no cover - every action is listed above
 
 

@@ -13,9 +13,10 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
-from scenarios.schema import Prompt, Scenario, Step, Transition
+from scenarios.schema import RESUME, Prompt, Scenario, Step, Transition
 from scenarios.strings import spoken_datetime
 from scenarios.when import parse_when
+from services.nlp.objections import ObjectionSpec
 from services.nlp.text import normalize
 
 # ---- events -------------------------------------------------------------------------------
@@ -135,6 +136,7 @@ class Finish:
     reason: str
     sentiment: str = "neutral"
     callback_at: datetime | None = None
+    objections: tuple[str, ...] = ()  # objections the caller raised, in order
 
 
 Action = Say | StopSpeaking | EndCall | Transfer | ScheduleCallback | AddDnc | LeaveVoicemail | Finish
@@ -159,6 +161,7 @@ class CallState:
     finished: bool = False
     status: str = ""
     callback_at: datetime | None = None
+    objections: tuple[str, ...] = ()  # raised so far; each got a rebuttal up to ``max_rebuttals``
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,7 @@ class NluContext:
     allowed: tuple[str, ...]
     keywords: Mapping[str, tuple[str, ...]]
     question: str = ""  # what the bot just asked, as context for the language model
+    objections: Mapping[str, ObjectionSpec] = field(default_factory=dict)
 
 
 class _Vars(dict[str, str]):
@@ -222,11 +226,12 @@ class Engine:
         raise TypeError(f"unknown event {event!r}")  # pragma: no cover - exhaustive match
 
     def nlu_context(self, state: CallState) -> NluContext:
-        """Allowed intents and keyword tables for the step the call is in."""
+        """Allowed intents, keyword tables and objections for the step the call is in."""
         allowed = self.scenario.allowed_intents(state.step)
         say = self._current(state).say
         question = self._text(state, say.text) if say else ""
-        return NluContext(state.step, allowed, self.scenario.keywords_for(state.step), question)
+        keywords = self.scenario.keywords_for(state.step)
+        return NluContext(state.step, allowed, keywords, question, self.scenario.objection_examples())
 
     # -- event handlers -------------------------------------------------------------------
 
@@ -235,7 +240,7 @@ class Engine:
         name = event.name
         globals_ = self.scenario.global_intents
         strings = self.scenario.strings
-        if name == "do_not_call" and name in globals_:
+        if name == "do_not_call":  # always honoured, whatever the scenario's global intents
             actions: list[Action] = [
                 AddDnc(event.text),
                 Say(self._text(state, strings["dnc"]), step=state.step),
@@ -248,6 +253,8 @@ class Engine:
         if name == "wrong_person" and name in globals_:
             say = Say(self._text(state, strings["wrong_person"]), step=state.step)
             return self._finish(state, [say], "unreachable", "wrong_person")
+        if name in self.scenario.objections and not state.awaiting_callback:
+            return self._objection(state, name, event)
         if state.awaiting_callback or (name == "callback" and name in globals_):
             return self._callback(state, event)
         if name == "who_are_you" and name in globals_:
@@ -256,6 +263,24 @@ class Engine:
         if name in step.on and name not in ("silence", "no_match"):
             return self._answer(state, step, event)
         return self._follow(state, "no_match", event)
+
+    def _objection(self, state: CallState, name: str, event: Intent) -> tuple[CallState, list[Action]]:
+        """A rebuttal, then the step the objection names (or the same question again); past
+        ``max_rebuttals`` the objection goes to ``after_rebuttals`` or counts as a "no"."""
+        rebutted = len(state.objections)
+        state = replace(state, objections=(*state.objections, name))
+        if rebutted >= self.scenario.max_rebuttals:
+            if self.scenario.after_rebuttals:
+                return self._enter(state, self.scenario.after_rebuttals, [])
+            step = self._current(state)
+            if "no" in step.on:
+                return self._answer(state, step, replace(event, name="no"))
+            return self._follow(state, "no_match", event)
+        objection = self.scenario.objections[name]
+        rebuttal = self._say(state, self._current(state), objection.say)
+        if objection.then == RESUME:
+            return state, [replace(rebuttal, timeout_s=0.0), *self._prompt(state)]
+        return self._enter(state, objection.then, [replace(rebuttal, timeout_s=0.0)])
 
     def _answer(self, state: CallState, step: Step, event: Intent) -> tuple[CallState, list[Action]]:
         transition = step.on[event.name]
@@ -359,7 +384,17 @@ class Engine:
         if hangup:
             final.append(EndCall(reason))
         answers = {key: dict(value) for key, value in state.answers.items()}  # plain dicts: JSON-ready
-        final.append(Finish(status, state.score, answers, reason, self._sentiment(state), state.callback_at))
+        final.append(
+            Finish(
+                status,
+                state.score,
+                answers,
+                reason,
+                self._sentiment(state),
+                state.callback_at,
+                state.objections,
+            )
+        )
         return state, final
 
     def _computed_status(self, state: CallState) -> str:

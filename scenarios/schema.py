@@ -6,7 +6,7 @@ Every validation error is a :class:`ScenarioError` naming the file, the step and
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -16,6 +16,7 @@ import yaml
 
 from scenarios.strings import DEFAULT_STRINGS
 from services.errors import ScenarioError
+from services.nlp.objections import ObjectionSpec
 
 GLOBAL_INTENTS = ("do_not_call", "callback", "who_are_you", "insult", "wrong_person")
 BASE_INTENTS = ("yes", "no", "unknown", *GLOBAL_INTENTS)
@@ -23,6 +24,7 @@ SIGNALS = ("silence", "no_match")
 ACTIONS = ("hangup", "transfer", "callback", "dnc")
 STATUSES = ("qualified", "not_interested", "callback", "do_not_call", "unreachable")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+RESUME = "resume"  # an objection's ``then``: ask the interrupted step's question again
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,17 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Objection:
+    """A named objection: how callers say it, what the bot answers, where the call goes next."""
+
+    name: str
+    say: Prompt
+    examples: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    then: str = RESUME  # "resume" or a step name
+
+
+@dataclass(frozen=True)
 class Qualify:
     """Lead status from the total score."""
 
@@ -92,7 +105,14 @@ class Scenario:
     transfer_endpoint: str = ""
     variables: Mapping[str, str] = field(default_factory=dict)
     strings: Mapping[str, str] = field(default_factory=lambda: DEFAULT_STRINGS)
+    objections: Mapping[str, Objection] = field(default_factory=dict)
+    max_rebuttals: int = 2  # rebuttals per call; the next objection goes to ``after_rebuttals``
+    after_rebuttals: str = ""  # a step, or "" to take the objection as a "no" at the current step
     file: str = ""
+
+    def objection_examples(self) -> dict[str, ObjectionSpec]:
+        """What the language layer needs to recognise this scenario's objections."""
+        return {name: ObjectionSpec(o.examples, o.keywords) for name, o in self.objections.items()}
 
     def keywords_for(self, step: str) -> dict[str, tuple[str, ...]]:
         """Fast-path keyword table for ``step``: scenario intents extended by the step's."""
@@ -110,6 +130,7 @@ class Scenario:
         """Every prompt as ``(step, field, prompt)``, for reports on recordings."""
         found = [(step.name, "say", step.say) for step in self.steps.values() if step.say]
         found += [(step.name, "reprompt", step.reprompt) for step in self.steps.values() if step.reprompt]
+        found += [("", f"objections.{o.name}", o.say) for o in self.objections.values()]
         if self.voicemail:
             found.append(("", "voicemail", self.voicemail))
         return found
@@ -296,7 +317,11 @@ def _branch_loop(steps: Mapping[str, Step], chain: list[str]) -> list[str]:
     return []
 
 
-def _check_graph(reader: _Reader, start: str, steps: Mapping[str, Step], known: set[str]) -> None:
+def _check_graph(
+    reader: _Reader, start: str, steps: Mapping[str, Step], known: set[str], anywhere: Sequence[str] = ()
+) -> None:
+    """Targets exist, intents are defined, no branch loops, every step reachable (from ``start``
+    or, for objection targets, from ``anywhere``)."""
     for step in steps.values():
         for field_, target in _targets(step):
             if target not in steps and target not in reader.broken:
@@ -312,7 +337,7 @@ def _check_graph(reader: _Reader, start: str, steps: Mapping[str, Step], known: 
             reader.report(f"branch loop {' -> '.join(loop)}", step.name, "branch")
     if reader.broken:
         return  # what a broken step leads to is unknown: reachability cannot be judged
-    seen, todo = {start}, [start]
+    seen, todo = {start, *anywhere}, [start, *anywhere]
     while todo:
         for _, target in _targets(steps[todo.pop()]):
             if target not in seen and target in steps:
@@ -321,6 +346,50 @@ def _check_graph(reader: _Reader, start: str, steps: Mapping[str, Step], known: 
     for name in steps:
         if name not in seen:
             reader.report(f"unreachable from {start!r}", name, "steps")
+
+
+def _objections(
+    reader: _Reader, raw: Any, steps: Mapping[str, Step], known: set[str]
+) -> dict[str, Objection]:
+    """``objections: {name: {examples, keywords, say, then}}``; each objection's first error is
+    reported and the others are still checked."""
+    found: dict[str, Objection] = {}
+    for name, raw_spec in reader.typed(raw or {}, dict, "", "objections").items():
+        try:
+            found[name] = _objection(reader, name, raw_spec, steps, known)
+        except ScenarioError as exc:
+            reader.errors.append(exc)
+    return found
+
+
+def _objection(
+    reader: _Reader, name: Any, raw_spec: Any, steps: Mapping[str, Step], known: set[str]
+) -> Objection:
+    """One objection, checked; raises its first error."""
+    where = f"objections.{name}"
+    reader.intent_name(name, "", where)
+    if name in known:
+        raise reader.fail(f"objection {name!r} has the name of an intent (rename it)", field_=where)
+    spec = reader.typed(raw_spec, dict, "", where)
+    unknown = set(spec) - {"examples", "keywords", "say", "then"}
+    if unknown:
+        raise reader.fail(
+            f"unknown key(s) {sorted(unknown)} (use examples, keywords, say, then)", "", where
+        )
+    lists = {}
+    for key in ("examples", "keywords"):
+        items = reader.typed(spec.get(key, []), list, "", f"{where}.{key}")
+        lists[key] = tuple(reader.typed(item, str, "", f"{where}.{key}") for item in items)
+    if not lists["examples"] and not lists["keywords"]:
+        raise reader.fail("needs examples (or keywords) to be recognised", field_=f"{where}.examples")
+    if "say" not in spec:
+        raise reader.fail("needs 'say': the rebuttal", field_=f"{where}.say")
+    then = reader.typed(spec.get("then", RESUME), str, "", f"{where}.then")
+    if then != RESUME and then not in steps and then not in reader.broken:
+        raise reader.fail(f"unknown target step {then!r} (or 'resume')", field_=f"{where}.then")
+    say = reader.prompt(spec["say"], "", f"{where}.say")
+    return Objection(name, say, lists["examples"], lists["keywords"], then)
+
 
 
 def scenario_from_dict(data: Any, file: str = "<dict>", base_dir: Path | None = None) -> Scenario:
@@ -348,12 +417,21 @@ def scenario_from_dict(data: Any, file: str = "<dict>", base_dir: Path | None = 
             reader.broken.add(str(key))
     start = data.get("start")
     known = set(BASE_INTENTS) | set(intents) | {k for s in steps.values() for k in s.intents}
+    objections = _objections(reader, data.get("objections", {}), steps, known)
+    max_rebuttals = reader.typed(data.get("max_rebuttals", 2), int, "", "max_rebuttals")
+    if max_rebuttals < 0:
+        reader.report("max_rebuttals must be >= 0", field_="max_rebuttals")
+    after_rebuttals = reader.typed(data.get("after_rebuttals", ""), str, "", "after_rebuttals")
+    if after_rebuttals and after_rebuttals not in steps and after_rebuttals not in reader.broken:
+        reader.report(f"unknown target step {after_rebuttals!r}", field_="after_rebuttals")
+    anywhere = [o.then for o in objections.values() if o.then != RESUME]
+    anywhere += [after_rebuttals] if after_rebuttals in steps else []
     if not start:
         reader.report("missing start step", field_="start")
     elif start not in steps and start not in reader.broken:
         reader.report(f"start step {start!r} is not defined", field_="start")
     elif start in steps:
-        _check_graph(reader, start, steps, known)
+        _check_graph(reader, start, steps, known, anywhere)
     qualify_raw = reader.typed(data.get("qualify", {}), dict, "", "qualify")
     qualify = Qualify(
         min_score=reader.typed(qualify_raw.get("min_score", 1), int, "", "qualify.min_score"),
@@ -415,6 +493,9 @@ def scenario_from_dict(data: Any, file: str = "<dict>", base_dir: Path | None = 
             }
         ),
         strings=MappingProxyType(strings),
+        objections=MappingProxyType(objections),
+        max_rebuttals=max_rebuttals,
+        after_rebuttals=after_rebuttals,
         file=file,
     )
 

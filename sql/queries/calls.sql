@@ -46,10 +46,10 @@ WHERE c.robot_id = %(robot_id)s AND c.status <> 'ended';
 -- name: insert_turn
 -- A turn written again after a lost connection (its first commit got through) is kept once.
 INSERT INTO turns (call_id, seq, speaker, step, text, intent, confidence, sentiment, start_ms, end_ms,
-                   asr_latency_ms, response_latency_ms, barge_in, interrupted_at_ms, nlu_source)
+                   asr_latency_ms, response_latency_ms, barge_in, interrupted_at_ms, nlu_source, objection)
 VALUES (%(call_id)s, %(seq)s, %(speaker)s, %(step)s, %(text)s, %(intent)s, %(confidence)s, %(sentiment)s,
         %(start_ms)s, %(end_ms)s, %(asr_latency_ms)s, %(response_latency_ms)s, %(barge_in)s,
-        %(interrupted_at_ms)s, %(nlu_source)s)
+        %(interrupted_at_ms)s, %(nlu_source)s, %(objection)s)
 ON CONFLICT (call_id, seq) DO NOTHING;
 
 -- name: mark_interrupted
@@ -57,13 +57,15 @@ UPDATE turns SET barge_in = true, interrupted_at_ms = %(cut_ms)s WHERE call_id =
 
 -- name: upsert_lead
 INSERT INTO leads (call_id, contact_id, campaign_id, status, score, answers, summary, sentiment,
-                   sentiment_timeline, rationale, callback_at, summary_source)
+                   sentiment_timeline, rationale, callback_at, summary_source, objections)
 VALUES (%(call_id)s, %(contact_id)s, %(campaign_id)s, %(status)s, %(score)s, %(answers)s, %(summary)s,
-        %(sentiment)s, %(sentiment_timeline)s, %(rationale)s, %(callback_at)s, %(summary_source)s)
+        %(sentiment)s, %(sentiment_timeline)s, %(rationale)s, %(callback_at)s, %(summary_source)s,
+        %(objections)s)
 ON CONFLICT (call_id) DO UPDATE SET
     status = EXCLUDED.status, score = EXCLUDED.score, answers = EXCLUDED.answers, summary = EXCLUDED.summary,
     sentiment = EXCLUDED.sentiment, sentiment_timeline = EXCLUDED.sentiment_timeline,
-    rationale = EXCLUDED.rationale, callback_at = EXCLUDED.callback_at, summary_source = EXCLUDED.summary_source
+    rationale = EXCLUDED.rationale, callback_at = EXCLUDED.callback_at, summary_source = EXCLUDED.summary_source,
+    objections = EXCLUDED.objections
 RETURNING id;
 
 -- name: add_dnc

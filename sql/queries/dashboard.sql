@@ -77,7 +77,7 @@ ORDER BY t.id LIMIT 500;
 
 -- name: leads_by_recent
 SELECT l.id, l.call_id, l.contact_id, l.campaign_id, cp.name AS campaign, l.status, l.score, l.summary,
-       l.sentiment, l.callback_at, l.created_at, l.reviewed_at, l.assigned_to, u.email AS assigned_email,
+       l.sentiment, l.callback_at, l.created_at, l.reviewed_at, l.assigned_to, u.email AS assigned_email, l.objections,
        ct.phone, ct.first_name, ct.last_name
 FROM leads l
 JOIN campaigns cp ON cp.id = l.campaign_id
@@ -94,7 +94,7 @@ LIMIT %(limit)s;
 
 -- name: leads_by_score
 SELECT l.id, l.call_id, l.contact_id, l.campaign_id, cp.name AS campaign, l.status, l.score, l.summary,
-       l.sentiment, l.callback_at, l.created_at, l.reviewed_at, l.assigned_to, u.email AS assigned_email,
+       l.sentiment, l.callback_at, l.created_at, l.reviewed_at, l.assigned_to, u.email AS assigned_email, l.objections,
        ct.phone, ct.first_name, ct.last_name
 FROM leads l
 JOIN campaigns cp ON cp.id = l.campaign_id
@@ -133,7 +133,7 @@ SELECT c.id, c.campaign_id, cp.name AS campaign, c.contact_id, c.attempt, c.stat
        c.outcome, c.amd_result, c.amd_reason, c.hangup_cause, c.hangup_cause_text, c.recording_path,
        c.transfer_endpoint, c.transfer_result, c.queued_at, c.originated_at, c.answered_at, c.ended_at, c.created_at,
        ct.phone, ct.first_name, ct.last_name, ct.erased_at,
-       l.id AS lead_id, l.status AS lead_status, l.score, l.summary, l.sentiment_timeline
+       l.id AS lead_id, l.status AS lead_status, l.score, l.summary, l.sentiment_timeline, l.objections
 FROM calls c
 JOIN campaigns cp ON cp.id = c.campaign_id
 LEFT JOIN contacts ct ON ct.id = c.contact_id
@@ -142,7 +142,7 @@ WHERE c.id = %(call_id)s;
 
 -- name: call_turns
 SELECT id, seq, speaker, step, text, intent, confidence, sentiment, start_ms, end_ms, asr_latency_ms,
-       response_latency_ms, barge_in, interrupted_at_ms
+       response_latency_ms, barge_in, interrupted_at_ms, objection
 FROM turns WHERE call_id = %(call_id)s ORDER BY seq;
 
 -- name: contact_attempts
