@@ -373,9 +373,7 @@ def _objection(
     spec = reader.typed(raw_spec, dict, "", where)
     unknown = set(spec) - {"examples", "keywords", "say", "then"}
     if unknown:
-        raise reader.fail(
-            f"unknown key(s) {sorted(unknown)} (use examples, keywords, say, then)", "", where
-        )
+        raise reader.fail(f"unknown key(s) {sorted(unknown)} (use examples, keywords, say, then)", "", where)
     lists = {}
     for key in ("examples", "keywords"):
         items = reader.typed(spec.get(key, []), list, "", f"{where}.{key}")
@@ -389,7 +387,6 @@ def _objection(
         raise reader.fail(f"unknown target step {then!r} (or 'resume')", field_=f"{where}.then")
     say = reader.prompt(spec["say"], "", f"{where}.say")
     return Objection(name, say, lists["examples"], lists["keywords"], then)
-
 
 
 def scenario_from_dict(data: Any, file: str = "<dict>", base_dir: Path | None = None) -> Scenario:
