@@ -14,8 +14,8 @@ import time
 
 from benchmarks.amd_corpus import build_corpus
 from benchmarks.common import emit
-from services.amd import AMD_BIASES, BEEP_MIN_MS, detect_beep
-from services.amd_eval import EvalReport, evaluate, load_manifest
+from services.amd import AMD_BIASES, BEEP_MIN_MS, AmdDetector, AmdVerdict, VoicemailCue, detect_beep
+from services.amd_eval import EvalReport, LabelledClip, evaluate, frame_measures, load_manifest
 from services.media.frames import FRAME_MS, read_wav_16k
 from tests.conftest import AUDIO_DIR
 
@@ -53,6 +53,43 @@ def report_split(report: EvalReport, split: str, bias: str) -> None:
     emit(f"{name}_machine_decided_by_beep", share, "%", "100", share == 100, clips=len(beeps))
 
 
+PROMPT_AFTER_BEEP_MS = 1000  # the message starts within this long of the beep's onset
+
+
+def message_start_ms(clip: LabelledClip) -> int | None:
+    """When a call would start the voicemail message (machine verdict and cue both there), or None."""
+    detector, cue = AmdDetector(), VoicemailCue()
+    for is_speech, tone in frame_measures(read_wav_16k(clip.path)):
+        detector.observe(is_speech, tone)
+        ready = cue.observe(is_speech, tone)
+        decision = detector.decision
+        if decision is not None and decision.verdict is AmdVerdict.MACHINE and ready:
+            return cue.elapsed_ms
+        if decision is not None and not detector.listening and decision.verdict is not AmdVerdict.MACHINE:
+            return None
+    return None
+
+
+def report_voicemail_drop(clips: list[LabelledClip], split: str) -> None:
+    """The voicemail message starts after the beep, promptly (issue #13 item 7)."""
+    beeps = [c for c in clips if c.label == "machine" and c.row.get("beep_ms") and c.row["split"] == split]
+    starts = [(int(c.row["beep_ms"]), message_start_ms(c)) for c in beeps]
+    left = [(beep, at) for beep, at in starts if at is not None]
+    after = [at for beep, at in left if beep + BEEP_MIN_MS < at <= beep + PROMPT_AFTER_BEEP_MS]
+    share = 100 * len(after) / len(left) if left else 0.0
+    emit(
+        f"amd_{split}_voicemail_after_beep",
+        share,
+        "%",
+        "100",
+        share == 100,
+        messages=len(left),
+        beep_clips=len(beeps),
+        within_ms=PROMPT_AFTER_BEEP_MS,
+        over_greeting_or_beep=sum(at <= beep + BEEP_MIN_MS for beep, at in left),
+    )
+
+
 def main() -> None:
     """Print AMD figures, one JSON line each."""
     clips = load_manifest(build_corpus())
@@ -62,6 +99,8 @@ def main() -> None:
         elapsed_ms = 1000 * (time.perf_counter() - start) / len(clips)
         for split in SPLITS:
             report_split(EvalReport([r for r in report.results if r.clip.row["split"] == split]), split, bias)
+            if bias == "balanced":
+                report_voicemail_drop(clips, split)
         if bias == "balanced":
             emit("amd_cost_per_clip", elapsed_ms, "ms", "<= 200", elapsed_ms <= 200)
     greetings = [c.row["script"] for c in clips if c.row["source"] == "real" and "beep" in c.row["kind"]]
