@@ -42,9 +42,10 @@ class Turn:
     wait_ms: float
 
 
-def corpus() -> tuple[Path, list[tuple[str, str]]]:
-    """The held-out split when it exists, else the older labelled corpus (said in the output)."""
-    path = HELD_OUT if HELD_OUT.exists() else FALLBACK_CORPUS
+def corpus(chosen: Path | None) -> tuple[Path, list[tuple[str, str]]]:
+    """``chosen``, else the held-out split when it exists, else the older labelled corpus (named
+    in the output)."""
+    path = chosen or (HELD_OUT if HELD_OUT.exists() else FALLBACK_CORPUS)
     return path, load_tsv(path)
 
 
@@ -109,7 +110,7 @@ def report(label: str, turns: Sequence[Turn], model: str) -> None:
 
 async def main_async(args: argparse.Namespace) -> None:
     """Print one JSON line per figure."""
-    path, rows = corpus()
+    path, rows = corpus(args.corpus)
     keywords = evaluate(rows, lambda text: classify(text, None, ALLOWED).intent)
     emit("nlp_keywords_heldout_accuracy", keywords.accuracy * 100, "%", "info", True, corpus=path.name)
     chosen = sample(rows, args.sample)
@@ -153,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=120, help="held-out phrases classified per pass")
     parser.add_argument("--budget-ms", type=int, default=settings.nlp_budget_ms)
     parser.add_argument("--filler-ms", type=int, default=settings.nlp_filler_ms)
+    parser.add_argument("--corpus", type=Path, help=f"labelled TSV (default: {HELD_OUT.name} when present)")
     asyncio.run(main_async(parser.parse_args(argv)))
 
 

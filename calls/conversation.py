@@ -326,7 +326,6 @@ class _Dialogue:
             name=nlu.intent,
             confidence=nlu.confidence,
             text=turn.text,
-            entities=dict(nlu.entities),
             sentiment=nlu.sentiment,
             now=self._local_now(),
         )

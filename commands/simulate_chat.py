@@ -44,9 +44,7 @@ def chat_command(
                     text, context.allowed, context.keywords, context.question, objections=context.objections
                 )
             )
-            return Understood(
-                result.intent, result.confidence, result.sentiment, result.entities, result.source
-            )
+            return Understood(result.intent, result.confidence, result.sentiment, source=result.source)
 
     console.print("[dim]Empty line = silence. /machine /bargein /hangup /timeout. Ctrl-D hangs up.[/dim]")
     try:

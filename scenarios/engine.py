@@ -315,12 +315,9 @@ class Engine:
         return state, [*actions, lead, *self._prompt(state)]
 
     def _callback(self, state: CallState, event: Intent) -> tuple[CallState, list[Action]]:
-        raw = event.text  # the caller's own words; the model may only locate the time in them
+        raw = event.text  # the caller's own words, never a time a language model wrote
         now = event.now or state.started_at
         at = parse_when(raw, now) if now is not None and raw else None
-        located = event.entities.get("when", "")
-        if at is None and now is not None and located and normalize(located) in normalize(raw):
-            at = parse_when(located, now)
         if at is not None or state.awaiting_callback:
             return self._schedule(state, at, raw)
         state = replace(state, awaiting_callback=True)

@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from services.config import Settings
@@ -25,13 +25,12 @@ from services.nlp.client import Lane, LlmFailure, OllamaClient
 from services.nlp.keywords import UNKNOWN, FastResult, classify
 from services.nlp.objections import ObjectionSpec
 from services.nlp.text import normalize
-from services.nlp.validate import SENTIMENTS, IntentAnswer, check_intent
+from services.nlp.validate import CERTAINTY, IntentAnswer, check_intent
 
 log = logging.getLogger("minibot.nlp")
 
-LIVE_NUM_PREDICT = 64  # {"intent", "confidence", "sentiment", "when"}: ~30-55 tokens
+LIVE_NUM_PREDICT = 32  # {"intent": "...", "certitude": "..."}: ~20 tokens
 ANALYSIS_NUM_PREDICT = 300  # a summary of 600 characters at most and a short rationale
-WHEN_MAX_CHARS = 40
 
 OnSlow = Callable[[], Awaitable[None]]
 
@@ -44,23 +43,24 @@ class NluResult:
     intent: str
     confidence: float
     sentiment: str = "neutral"
-    entities: Mapping[str, str] = field(default_factory=dict)
     source: str = "fast"
     latency_ms: float = 0.0
     reason: str = ""  # why the model's answer was not used (``fallback`` only)
 
 
 def intent_schema(allowed: Sequence[str]) -> dict[str, Any]:
-    """JSON schema constraining the model's answer to the step's intents (short outputs)."""
+    """JSON schema constraining the model's answer to the step's intents and a certainty word.
+
+    Deliberately small: on a CPU every generated token costs 30–60 ms. No sentiment (the keywords
+    give it) and no time (the engine reads it from the caller's own words).
+    """
     return {
         "type": "object",
         "properties": {
             "intent": {"type": "string", "enum": sorted({*allowed, UNKNOWN})},
-            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-            "sentiment": {"type": "string", "enum": list(SENTIMENTS)},
-            "when": {"type": "string", "maxLength": WHEN_MAX_CHARS},
+            "certitude": {"type": "string", "enum": list(CERTAINTY)},
         },
-        "required": ["intent", "confidence", "sentiment"],
+        "required": ["intent", "certitude"],
     }
 
 
@@ -150,7 +150,7 @@ class NluService:
         if cached is not None:
             self._cache.move_to_end(key)
             self.counters["cache_hits"] += 1
-            return NluResult(cached.intent, cached.confidence, cached.sentiment, cached.entities, "llm")
+            return NluResult(cached.intent, cached.confidence, cached.sentiment, "llm")
         try:
             answer, latency_ms = await self._ask_live(text, allowed, question, fast, on_slow)
         except LlmFailure as failure:
@@ -158,9 +158,7 @@ class NluService:
             return _from_fast(fast, "fallback", failure.reason)
         self.succeeded(latency_ms)
         self._remember(key, answer)
-        return NluResult(
-            answer.intent, answer.confidence, answer.sentiment, answer.entities, "llm", latency_ms
-        )
+        return NluResult(answer.intent, answer.confidence, answer.sentiment, "llm", latency_ms)
 
     async def _ask_live(
         self, text: str, allowed: Sequence[str], question: str, fast: FastResult, on_slow: OnSlow | None
@@ -240,4 +238,4 @@ class NluService:
 
 
 def _from_fast(fast: FastResult, source: str, reason: str = "") -> NluResult:
-    return NluResult(fast.intent, fast.confidence, fast.sentiment, {}, source, reason=reason)
+    return NluResult(fast.intent, fast.confidence, fast.sentiment, source, reason=reason)

@@ -18,8 +18,7 @@ INTENT_HELP = {
 CLASSIFY_SYSTEM = (
     "Tu analyses la réponse d'une personne au téléphone à un assistant vocal français. "
     "Le texte vient d'une reconnaissance vocale : sans ponctuation, parfois avec des fautes. "
-    "Choisis une seule intention parmi la liste, une confiance entre 0 et 1, le sentiment, "
-    "et si la personne donne un moment pour être rappelée, recopie-le dans 'when'. "
+    "Choisis une seule intention parmi la liste et ta certitude : faible, moyenne ou forte. "
     "Réponds uniquement en JSON."
 )
 

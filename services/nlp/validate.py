@@ -1,7 +1,7 @@
 """Checks on what the language model says, before anything uses it.
 
-The model answers JSON constrained by a schema, but Ollama does not enforce numeric bounds, a small
-model invents entities, and a summary can be one word. Every check raises
+The model answers JSON constrained by a schema, but a server or proxy may not apply it, a small
+model answers "yes, sure" to anything, and a summary can be one word. Every check raises
 :class:`~services.nlp.client.LlmFailure` with ``reason`` ``invalid_answer``, ``unsure`` or
 ``low_confidence``; the caller then keeps the fast path (or the heuristic summary).
 """
@@ -9,7 +9,7 @@ model invents entities, and a summary can be one word. Every check raises
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from services.nlp.client import LlmFailure
@@ -17,6 +17,9 @@ from services.nlp.keywords import UNKNOWN, FastResult, classify
 from services.nlp.text import normalize
 
 SENTIMENTS = ("negative", "neutral", "positive")
+# The model says how sure it is in words: a number costs many tokens on a CPU (and a small model
+# writes "1000000000000000"); the levels map to confidences the service compares with its thresholds.
+CERTAINTY = {"faible": 0.4, "moyenne": 0.7, "forte": 0.95}
 MIN_CONFIDENCE = 0.6  # below this the model's answer is not used
 OVERRIDE_CONFIDENCE = 0.9  # the model contradicts a fast-path candidate only this sure
 SUMMARY_MIN_CHARS = 30
@@ -76,6 +79,37 @@ _FRENCH = frozenset(
         "etre",
     }
 )
+# Words that place a callback in time ("en fin de journée", "plus tard", "jeudi", "vers 18 h").
+_LATER = frozenset(
+    [
+        "heure",
+        "heures",
+        "h",
+        "midi",
+        "matin",
+        "matinee",
+        "soir",
+        "soiree",
+        "apres",
+        "journee",
+        "demain",
+        "semaine",
+        "mois",
+        "tard",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "rappel",
+        "rappeler",
+        "rappelez",
+        "moment",
+    ]
+)
+
 # Words a summary of a sales call uses even when it quotes nothing of it.
 _ABOUT_A_CALL = frozenset(
     {"contact", "appel", "client", "interlocuteur", "personne", "rappel", "rappeler", "interesse", "refuse"}
@@ -84,12 +118,11 @@ _ABOUT_A_CALL = frozenset(
 
 @dataclass(frozen=True)
 class IntentAnswer:
-    """A model answer that passed every check."""
+    """A model answer that passed every check (the sentiment is the keywords' own)."""
 
     intent: str
     confidence: float
     sentiment: str
-    entities: Mapping[str, str] = field(default_factory=dict)
 
 
 def check_intent(
@@ -99,34 +132,25 @@ def check_intent(
     intent = data.get("intent")
     if not isinstance(intent, str) or intent not in {*allowed, UNKNOWN}:
         raise LlmFailure("invalid_answer", f"intent {intent!r} is not allowed at this step")
-    confidence = data.get("confidence")
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
-        raise LlmFailure("invalid_answer", f"confidence {confidence!r} is not a number between 0 and 1")
+    level = data.get("certitude")
+    if not isinstance(level, str) or level not in CERTAINTY:
+        raise LlmFailure("invalid_answer", f"certitude {level!r} is not one of {', '.join(CERTAINTY)}")
+    confidence = CERTAINTY[level]
     if intent == UNKNOWN:
         raise LlmFailure("unsure", "the model did not recognise an intent")
     if confidence < MIN_CONFIDENCE:
-        raise LlmFailure("low_confidence", f"{intent} at {confidence:.2f} < {MIN_CONFIDENCE}")
+        raise LlmFailure("low_confidence", f"{intent} with certitude {level}")
     if fast.intent not in (UNKNOWN, intent) and fast.confidence > 0 and confidence < OVERRIDE_CONFIDENCE:
-        raise LlmFailure("low_confidence", f"{intent} at {confidence:.2f} contradicts keywords {fast.intent}")
-    entities = caller_entities(data, text)
-    if (
-        intent == "callback"
-        and "when" not in entities
-        and classify(text, None, ("callback",)).intent != intent
-    ):
+        raise LlmFailure("low_confidence", f"{intent} ({level}) contradicts keywords {fast.intent}")
+    if intent == "callback" and not asks_for_later(text):
         raise LlmFailure("invalid_answer", "callback without a time nor a callback word in the caller's text")
-    sentiment = data.get("sentiment")
-    return IntentAnswer(
-        intent, float(confidence), sentiment if sentiment in SENTIMENTS else "neutral", entities
-    )
+    return IntentAnswer(intent, confidence, fast.sentiment)
 
 
-def caller_entities(data: Mapping[str, Any], text: str) -> dict[str, str]:
-    """Entities the model located that are the caller's own words (``when`` must appear in ``text``)."""
-    when = data.get("when")
-    if isinstance(when, str) and normalize(when) and f" {normalize(when)} " in f" {normalize(text)} ":
-        return {"when": when.strip()}
-    return {}
+def asks_for_later(text: str) -> bool:
+    """Whether the caller's words speak of a time or of calling back (a callback must)."""
+    words = set(normalize(text).split())
+    return bool(words & _LATER) or classify(text, None, ("callback",)).intent == "callback"
 
 
 def check_summary(summary: Any, transcript: str) -> str:

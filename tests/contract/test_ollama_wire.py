@@ -21,7 +21,7 @@ from tests.fakes.ollama_server import FakeOllama, Reply, running
 
 STANDIN_URL = os.environ.get("MINIBOT_OLLAMA_STANDIN_URL", "")
 STANDIN_MODEL = os.environ.get("MINIBOT_OLLAMA_STANDIN_MODEL", "gemma3:270m")
-ANSWER = {"intent": "yes", "confidence": 0.8, "sentiment": "neutral"}
+ANSWER = {"intent": "yes", "certitude": "forte"}
 SCHEMA = intent_schema(("yes", "no"))
 MESSAGES = [
     {"role": "system", "content": "Réponds en JSON."},

@@ -31,9 +31,9 @@ claimed = outcomes.claimed
 
 # reply kind -> (what the fake serves, the fallback reason on both lanes)
 FAULTS = {
-    "ndjson": (Reply({"intent": "yes", "confidence": 0.9}, kind="ndjson"), "bad_reply"),
+    "ndjson": (Reply({"intent": "yes", "certitude": "forte"}, kind="ndjson"), "bad_reply"),
     "html": (Reply(kind="html"), "bad_reply"),
-    "no_message": (Reply({"intent": "yes", "confidence": 0.9}, kind="no_message"), "bad_reply"),
+    "no_message": (Reply({"intent": "yes", "certitude": "forte"}, kind="no_message"), "bad_reply"),
     "drop": (Reply(kind="drop"), "connection"),
     "http_500": (Reply(status=500), "http_500"),
     "http_503": (Reply(status=503), "http_503"),
@@ -84,7 +84,7 @@ async def test_a_missing_model_is_asked_once_and_the_call_goes_on(
 async def test_a_slow_model_is_covered_by_a_filler_and_still_decides(
     conn: Conn, pool: AsyncConnectionPool, tts: CachedTts, claimed: ClaimedCall
 ) -> None:
-    yes = {"intent": "yes", "confidence": 0.9, "sentiment": "positive"}
+    yes = {"intent": "yes", "certitude": "forte"}
     dnc = "Ne m'appelez plus jamais, retirez mon numéro."
     async with running(FakeOllama(script=[Reply(yes, delay_s=0.6)])) as fake:
         nlu = NluService(fake.url, "qwen2.5:3b", budget_ms=150, filler_ms=3000, analysis_budget_ms=1000)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.unit
 
 ALLOWED = ("yes", "no", "callback", "do_not_call")
 UNSURE = "ça dépend de ce que vous proposez"  # the fast path says unknown
-YES = {"intent": "yes", "confidence": 0.8, "sentiment": "positive"}
+YES = {"intent": "yes", "certitude": "forte"}
 
 
 def _state(breaker: CircuitBreaker) -> str:
@@ -38,12 +38,12 @@ async def test_unsure_utterance_goes_to_the_model_with_a_short_constrained_reque
     fake = FakeOllama(script=[Reply(YES)])
     async with running(fake):
         result = await _service(fake.url).classify(UNSURE, ALLOWED, question="Avez-vous une minute ?")
-    assert (result.intent, result.source, result.sentiment) == ("yes", "llm", "positive")
+    assert (result.intent, result.source, result.confidence) == ("yes", "llm", 0.95)
     [body] = fake.requests
     assert body["stream"] is False and body["think"] is False and body["keep_alive"] == "30m"
-    assert body["options"] == {"temperature": 0, "num_predict": 64}
+    assert body["options"] == {"temperature": 0, "num_predict": 32}
     assert body["format"]["properties"]["intent"]["enum"] == sorted({*ALLOWED, "unknown"})
-    assert body["format"]["properties"]["when"]["maxLength"] == 40
+    assert body["format"]["required"] == ["intent", "certitude"]  # a short answer: no time, no sentiment
     assert "Avez-vous une minute ?" in body["messages"][1]["content"]
 
 
@@ -65,11 +65,12 @@ BAD_REPLIES = {
     "malformed": (Reply('{"intent": "yes", "confid'), "bad_json"),
     "prose": (Reply("Bien sûr ! La personne semble d'accord."), "bad_json"),
     "not_an_object": (Reply('["yes"]'), "bad_json"),
-    "looping": (Reply({**YES, "when": "demain " * 60}), "truncated"),
-    "out_of_bounds": (Reply({**YES, "confidence": 1_000_000_000_000_000}), "invalid_answer"),
+    "looping": (Reply('{"intent": "yes", "certitude": "' + "forte " * 60 + '"}'), "truncated"),
+    "out_of_bounds": (Reply({**YES, "certitude": 1_000_000_000_000_000}), "invalid_answer"),
+    "no_certitude": (Reply({"intent": "yes"}), "invalid_answer"),
     "intent_not_allowed": (Reply({**YES, "intent": "transfer"}), "invalid_answer"),
     "unsure_model": (Reply({**YES, "intent": "unknown"}), "unsure"),
-    "low_confidence": (Reply({**YES, "intent": "no", "confidence": 0.0}), "low_confidence"),
+    "low_confidence": (Reply({**YES, "intent": "no", "certitude": "faible"}), "low_confidence"),
 }
 
 
@@ -99,27 +100,20 @@ async def test_slow_model_runs_out_of_the_budget() -> None:
 
 async def test_the_model_may_not_override_a_keyword_candidate_without_support() -> None:
     # "bah pourquoi pas" is a weak yes; the model said "callback" (sure) with an invented time
-    fake = FakeOllama(script=[Reply({"intent": "callback", "confidence": 1.0, "sentiment": "neutral"})])
+    fake = FakeOllama(script=[Reply({"intent": "callback", "certitude": "forte"})])
     async with running(fake):
         result = await _service(fake.url).classify("bah pourquoi pas", ALLOWED)
     assert (result.intent, result.source, result.reason) == ("yes", "fallback", "invalid_answer")
 
 
-async def test_a_callback_time_is_kept_only_when_it_is_the_callers_own_words() -> None:
-    said = {"intent": "callback", "confidence": 0.9, "sentiment": "neutral", "when": "en fin de matinée"}
-    invented = {**said, "when": "2026-12-03T20:30:00"}
-    fake = FakeOllama(script=[Reply(said), Reply(invented)])
-    async with running(fake):
+async def test_a_callback_needs_the_callers_words_to_ask_for_one() -> None:
+    callback = {"intent": "callback", "certitude": "forte"}
+    async with running(FakeOllama(script=[Reply(callback)])) as fake:
         service = _service(fake.url)
-        kept = await service.classify("voyez ça avec moi en fin de matinée", ALLOWED)
-        invented_time = await service.classify("voyez ça avec moi un de ces quatre", ALLOWED)
-    assert (kept.intent, kept.source, kept.entities) == ("callback", "llm", {"when": "en fin de matinée"})
-    # the invented time is dropped, and nothing else in the caller's words asks for a callback
-    assert (invented_time.source, invented_time.reason, invented_time.entities) == (
-        "fallback",
-        "invalid_answer",
-        {},
-    )
+        asked = await service.classify("voyez ça avec moi en fin de matinée", ALLOWED)
+        not_asked = await service.classify("voyez ça avec ma femme", ALLOWED)
+    assert (asked.intent, asked.source) == ("callback", "llm")
+    assert (not_asked.intent, not_asked.source, not_asked.reason) == ("unknown", "fallback", "invalid_answer")
 
 
 async def test_model_not_found_is_reported_once_with_the_fix_and_not_retried(
@@ -259,11 +253,13 @@ async def test_unreachable_server_falls_back() -> None:
     assert (result.source, result.reason) == ("fallback", "connection")
 
 
-async def test_warm_up_loads_the_model_and_keeps_it() -> None:
-    fake = FakeOllama(load_delay_s=0.05)
+async def test_warm_up_loads_the_model_and_keeps_it(caplog: pytest.LogCaptureFixture) -> None:
+    fake = FakeOllama(load_delay_s=0.05, script=[Reply(YES)])  # cut at its first token
     async with running(fake):
         service = _service(fake.url)
-        await service.warm_up()
+        with caplog.at_level(logging.INFO, "minibot.nlp"):
+            await service.warm_up()
+        assert "loaded" in caplog.text and "failed" not in caplog.text
         assert fake.loaded and fake.loads == 1
         assert fake.requests[0]["keep_alive"] == "30m"
         assert fake.requests[0]["messages"][0]["content"].startswith("Tu analyses")
@@ -277,7 +273,7 @@ async def test_warm_up_failure_only_logs(caplog: pytest.LogCaptureFixture) -> No
 
 
 async def test_cache_hit_skips_the_model() -> None:
-    fake = FakeOllama(script=[Reply({"intent": "no", "confidence": 0.8, "sentiment": "neutral"})])
+    fake = FakeOllama(script=[Reply({"intent": "no", "certitude": "forte"})])
     async with running(fake):
         service = _service(fake.url)
         first = await service.classify("Ça dépend, euh...", ALLOWED)

@@ -123,10 +123,10 @@ def _chat_with(fake: FakeOllama, monkeypatch: pytest.MonkeyPatch, typed: str) ->
 
 
 def test_simulate_chat_with_llm_asks_ollama_when_unsure(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = FakeOllama(script=[Reply({"intent": "yes", "confidence": 0.8, "sentiment": "neutral"})])
+    fake = FakeOllama(script=[Reply({"intent": "yes", "certitude": "forte"})])
     result = _chat_with(fake, monkeypatch, "ça dépend de quoi\n/hangup\n")
     assert result.exit_code == 0, result.output
-    assert "[yes 0.80 · llm] intro → q1_savings" in result.output
+    assert "[yes 0.95 · llm] intro → q1_savings" in result.output
     assert "Avez-vous une minute" in fake.requests[0]["messages"][-1]["content"]
 
 
