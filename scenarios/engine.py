@@ -17,7 +17,6 @@ from scenarios.schema import RESUME, Prompt, Scenario, Step, Transition
 from scenarios.strings import spoken_datetime
 from scenarios.when import parse_when
 from services.nlp.objections import ObjectionSpec
-from services.nlp.text import normalize
 
 # ---- events -------------------------------------------------------------------------------
 
