@@ -190,10 +190,11 @@ class KeywordModel:
         its answers stay unsure (below the language model's threshold) so Ollama gets a say.
         Before all that, a do-not-call the model finds likely wins over anything but a sure answer
         of another kind (or one of the scenario's own phrases): safety first."""
-        probabilities = ngrams.probabilities(tokens)
         expected = bool(step_phrases.intersection(rules.matched))  # "je ne le vois jamais" at q3
-        sure = rules.confidence >= RULES_TRUSTED and (rules.intent in _NOT_DNC or expected)
-        if probabilities.get("do_not_call", 0.0) >= DNC_FLOOR and not sure:
+        if rules.confidence >= RULES_TRUSTED and (rules.intent in _NOT_DNC or expected):
+            return rules
+        probabilities = ngrams.probabilities(tokens)
+        if probabilities.get("do_not_call", 0.0) >= DNC_FLOOR:
             return FastResult("do_not_call", 0.9, "negative", ("ngrams",))
         if rules.confidence >= RULES_TRUSTED or any(" " in phrase for phrase in rules.matched):
             return rules

@@ -79,7 +79,7 @@ def test_nlp_eval_json_and_tables() -> None:
 
 def test_nlp_eval_with_scenario_step_keywords(tmp_path: Path) -> None:
     phrases = tmp_path / "q1.tsv"
-    phrases.write_text("un LDDS\tyes\nles deux\tyes\n", encoding="utf-8")  # yes only at q1
+    phrases.write_text("les trois\tyes\nles deux\tyes\n", encoding="utf-8")  # yes only at q1
     generic = json.loads(runner.invoke(root, ["nlp", "eval", str(phrases), "--json"]).output)
     result = runner.invoke(
         root, ["nlp", "eval", str(phrases), "--scenario", "patrimoine", "--step", "q1_savings", "--json"]
