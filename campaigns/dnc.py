@@ -59,17 +59,19 @@ def import_file(
     region: str = "FR",
     now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
     """Import a file of numbers (one per line, or a CSV with a phone column) via COPY.
 
-    Invalid lines are counted as rejected; numbers already listed count as duplicates.
+    Invalid lines are counted as rejected; numbers already listed count as duplicates. The
+    encoding is detected (UTF-8, else Windows-1252) unless given.
     A ``dnc_imports`` row records the import (its age drives :func:`staleness_warning`).
     """
     at, started, report = _now(now), time.perf_counter(), ImportReport()
     with conn.transaction():
         conn.execute(query("dnc", "create_staging"))
         with conn.cursor().copy(query("dnc", "copy_staging")) as copy:
-            for phone in _numbers(path, region, report, progress):
+            for phone in _numbers(path, region, report, progress, encoding):
                 copy.write_row((phone,))
         added = conn.execute(
             query("dnc", "insert_from_staging"), {"source": source, "reason": f"{source} import", "now": at}
@@ -85,9 +87,13 @@ def import_file(
 
 
 def _numbers(
-    path: Path, region: str, report: ImportReport, progress: Callable[[int], None] | None
+    path: Path,
+    region: str,
+    report: ImportReport,
+    progress: Callable[[int], None] | None,
+    encoding: str | None,
 ) -> Iterator[str]:
-    with open_text(path) as handle:
+    with open_text(path, encoding) as handle:
         table = table_reader(counted_lines(handle, progress))
         header, rows = table.header, table.rows
         column = phone_field(header)

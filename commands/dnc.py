@@ -73,10 +73,13 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="One number per line, or a CSV with a phone column.")],
     source: Annotated[str, typer.Option(help="List name, e.g. bloctel.")] = "bloctel",
     country: Country = "FR",
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding (default: UTF-8, else Windows-1252).")
+    ] = None,
 ) -> None:
     """Import a list of numbers (e.g. a Bloctel export); exit code 5 when some lines were invalid."""
     with db.connect(database_url(), autocommit=True) as conn:
-        report = dnc.import_file(conn, file, source=source, region=country)
+        report = dnc.import_file(conn, file, source=source, region=country, encoding=encoding)
     console.print(
         f"{report.imported} numbers added, {report.duplicate} already listed, {report.rejected} invalid "
         f"({report.read} read in {report.seconds:.1f} s)"

@@ -52,3 +52,12 @@ def test_bloctel_staleness_warning(conn: Conn, tmp_path: Path) -> None:
     dnc.import_file(conn, path, source="bloctel", now=NOW)
     assert dnc.staleness_warning(conn, NOW + timedelta(days=30)) is None
     assert "31 days old" in str(dnc.staleness_warning(conn, NOW + timedelta(days=31)))
+
+
+def test_import_windows_1252_list_and_named_encoding(conn: Conn, tmp_path: Path) -> None:
+    path = tmp_path / "opposition.csv"
+    path.write_bytes("Numéro;Motif\r\n0655555555;refusé\r\n".encode("cp1252"))
+    assert dnc.import_file(conn, path, source="internal", now=NOW).imported == 1
+    assert dnc.check(conn, "0655555555") is not None
+    with pytest.raises(ImportError_, match="line 1 is not utf-8 text"):
+        dnc.import_file(conn, path, source="internal", now=NOW, encoding="utf-8")
