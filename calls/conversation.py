@@ -343,9 +343,10 @@ class _Dialogue:
                 case eng.LeaveVoicemail():
                     await self._stop_speaking()  # the opening never talks over the greeting
                     await self._await_voicemail_cue()
-                    audio = Path(action.audio) if action.audio else None
-                    await self._speak(action.text, audio, "voicemail", 0.0)
-                    await self.deps.store.set_step(self.live.call_id, "voicemail")
+                    if not self.media_ended:  # the machine may hang up before its beep
+                        audio = Path(action.audio) if action.audio else None
+                        await self._speak(action.text, audio, "voicemail", 0.0)
+                        await self.deps.store.set_step(self.live.call_id, "voicemail")
                 case eng.Say():
                     audio = Path(action.audio) if action.audio else None
                     await self._speak(action.text, audio, action.step, action.timeout_s)
@@ -374,7 +375,8 @@ class _Dialogue:
 
     async def _await_voicemail_cue(self) -> None:
         """Wait for the end of the beep (or of the greeting); the cue is recorded with the AMD reason."""
-        await self.voicemail_ready.wait()
+        with contextlib.suppress(TimeoutError):  # the cue is bounded on the frame clock; this, on the wall
+            await asyncio.wait_for(self.voicemail_ready.wait(), amd.VOICEMAIL_MAX_WAIT_MS / 1000)
         self.voicemail_started = True
         decision = self.amd.decision if self.amd is not None else None
         cue = self.voicemail_cue
