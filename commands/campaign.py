@@ -322,17 +322,20 @@ def status_command(name: Name, json_output: JsonOpt = False) -> None:
 def preview_command(
     name: Name,
     n: Annotated[int, typer.Option("-n", min=1, help="How many calls to show.")] = 10,
-    tz: Annotated[str, typer.Option("--tz", help="Time zone the times are shown in.")] = "Europe/Paris",
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="Time zone of the times shown (default: the campaign's).")
+    ] = None,
     json_output: JsonOpt = False,
 ) -> None:
     """When the next N calls may go out, and why the others wait (compliance, retry delay).
 
-    Times are shown in --tz (the campaign office's zone, Europe/Paris by default) and in the
-    contact's own zone, which the calling hours follow.
+    Times are shown in the campaign's time zone (its schedule's, Europe/Paris by default; --tz to
+    choose another) and in the contact's own zone, which the calling hours follow.
     """
-    shown_in = _zone(tz)
     with _conn() as conn:
         campaign = store.get(conn, name)
+        tz = tz or scheduling.schedule_of(conn, campaign.name)[0].timezone
+        shown_in = _zone(tz)
         rows = store.preview(conn, campaign.name, n)
     calls = []
     now = datetime.now(UTC)

@@ -69,6 +69,13 @@ def test_campaign_json_schemas_and_preview_times(conn: Conn, tmp_path: Path) -> 
     assert call["contact_local_time"] == "2030-01-08T11:00:00-04:00"
     table = cli("campaign", "preview", "relance")
     assert "Tue 08 Jan 16:00" in table.output and "Tue 11:00 America/Martinique" in table.output
+    assert (
+        cli("campaign", "schedule", "relance", "--timezone", "Indian/Reunion", "--holidays", "").exit_code
+        == 0
+    )
+    in_campaign_zone = as_json("campaign", "preview", "relance")  # the campaign's zone by default
+    assert in_campaign_zone["timezone"] == "Indian/Reunion"
+    assert in_campaign_zone["calls"][0]["may_dial_at"] == "2030-01-08T19:00:00+04:00"
     status = as_json("campaign", "status", "relance")
     assert status["queue"] == {"pending": 1, "leased": 0, "done": 0, "cancelled": 0}
     assert status["status"] == "running" and status["outcomes"] == {}
