@@ -45,6 +45,11 @@ def test_partial_and_not_found_codes_reach_the_shell(db_url: str, tmp_path: Path
     assert_clean(missing)
     again = minibot("campaign", "create", "c", url=db_url)
     assert again.returncode == 4 and "already exists" in again.stderr
+    leads = minibot("leads", "list", "--campaign", "decembre", url=db_url)
+    assert leads.returncode == 3 and "no campaign named 'decembre'" in leads.stderr
+    assert minibot("campaign", "start", "c", url=db_url).returncode == 0
+    running = minibot("campaign", "start", "c", url=db_url)
+    assert running.returncode == 4 and "it is running" in running.stderr
 
 
 @pytest.mark.parametrize(
