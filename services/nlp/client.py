@@ -198,15 +198,6 @@ class OllamaClient:
         )
         raise LlmFailure("model_missing", f"model {self.model!r} not found: run `ollama pull {self.model}`")
 
-    async def warm_up(self, system: str) -> None:
-        """Load the model (kept ``keep_alive``), cache the fixed system prompt; raises :class:`LlmFailure`."""
-        lane = Lane("warm_up", budget_s=120.0, num_predict=1, breaker=CircuitBreaker())
-        try:
-            await self.chat(lane, system, "Réponse de la personne : allô", {"type": "object"}, queue=True)
-        except LlmFailure as failure:
-            if failure.reason != "truncated":  # one token is all a warm-up asks for
-                raise
-
 
 def _counts(exc: Exception) -> bool:
     return not (isinstance(exc, LlmFailure) and exc.reason in NOT_A_FAULT)

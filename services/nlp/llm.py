@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from services.nlp.validate import CERTAINTY, IntentAnswer, check_intent
 
 log = logging.getLogger("minibot.nlp")
 
+WARM_UP_BUDGET_S = 300.0  # a cold load of a big model on a small box
+WARM_UP_INTENTS = ("yes", "no", "callback", "do_not_call", "who_are_you")
 LIVE_NUM_PREDICT = 32  # {"intent": "...", "certitude": "..."}: ~20 tokens
 ANALYSIS_NUM_PREDICT = 300  # a summary of 600 characters at most and a short rationale
 
@@ -92,6 +95,7 @@ class NluService:
         self._cache: OrderedDict[tuple[str, tuple[str, ...]], IntentAnswer] = OrderedDict()
         self._cache_size = cache_size
         self.last_error = ""
+        self.live_off = ""  # why live turns do not ask the model (set by the warm-up)
         self.last_latency_ms = 0.0
         self.counters = {"calls": 0, "llm_ok": 0, "llm_failed": 0, "cache_hits": 0, "fast_path": 0}
 
@@ -152,6 +156,8 @@ class NluService:
             self.counters["cache_hits"] += 1
             return NluResult(cached.intent, cached.confidence, cached.sentiment, "llm")
         try:
+            if self.live_off:
+                raise LlmFailure("too_slow", self.live_off)
             answer, latency_ms = await self._ask_live(text, allowed, question, fast, on_slow)
         except LlmFailure as failure:
             self.fallback(self.live, failure)
@@ -196,7 +202,7 @@ class NluService:
         NLP_FALLBACKS.labels(lane=lane.name, reason=failure.reason).inc()
         self.counters["llm_failed"] += 1
         self.last_error = f"{lane.name}: {failure}"
-        quiet = failure.reason in {"busy", "circuit_open", "model_missing"}
+        quiet = failure.reason in {"busy", "circuit_open", "model_missing", "too_slow"}
         (log.debug if quiet else log.warning)("language model fallback (%s lane): %s", lane.name, failure)
 
     def succeeded(self, latency_ms: float) -> None:
@@ -206,13 +212,40 @@ class NluService:
         self.last_error = ""
 
     async def warm_up(self) -> None:
-        """Load the model and cache the classification prompt at robot start (failures only log)."""
-        try:
-            await self.client.warm_up(prompts.CLASSIFY_SYSTEM)
-        except LlmFailure as failure:
-            log.warning("language model warm-up failed: %s", failure)
+        """At robot start: load the model, cache the classification prompt, and time one live turn.
+
+        A model slower than a live turn may wait (``budget + filler``) on this machine is kept for
+        the post-call analysis only: live turns then go on with the keywords, without making
+        each caller wait for a timeout. Failures only log.
+        """
+        lane = Lane("warm_up", WARM_UP_BUDGET_S, LIVE_NUM_PREDICT, CircuitBreaker())
+        user = prompts.classify_user("oui allô", WARM_UP_INTENTS, "")
+        for _ in range(2):  # the first request loads the model and reads the prompt
+            started = time.perf_counter()
+            try:
+                await self.client.chat(
+                    lane, prompts.CLASSIFY_SYSTEM, user, intent_schema(WARM_UP_INTENTS), queue=True
+                )
+            except LlmFailure as failure:
+                if failure.reason not in {"bad_json", "truncated"}:  # what it said does not matter here
+                    log.warning("language model warm-up failed: %s", failure)
+                    return
+            seconds = time.perf_counter() - started
+        limit = self.live.budget_s + self.filler_s
+        if seconds > limit:
+            self.live_off = (
+                f"{self.model} answers a live turn in {seconds:.1f} s here, more than the {limit:.1f} s "
+                "a caller may wait: live turns use the keywords only, post-call summaries the model"
+            )
+            log.warning("language model too slow for live turns: %s", self.live_off)
             return
-        log.info("language model %s loaded on %s (kept %s)", self.model, self.host, self.client.keep_alive)
+        log.info(
+            "language model %s ready on %s: a live turn in %.1f s (kept loaded %s)",
+            self.model,
+            self.host,
+            seconds,
+            self.client.keep_alive,
+        )
 
     def _remember(self, key: tuple[str, tuple[str, ...]], answer: IntentAnswer) -> None:
         self._cache[key] = answer
@@ -230,6 +263,7 @@ class NluService:
             "host": self.host,
             "model": self.model,
             "budget_ms": round(self.live.budget_s * 1000),
+            "live": self.live_off or "on",
             "last_error": self.last_error,
             "last_latency_ms": round(self.last_latency_ms, 1),
             "cache_size": len(self._cache),

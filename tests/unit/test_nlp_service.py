@@ -254,15 +254,31 @@ async def test_unreachable_server_falls_back() -> None:
 
 
 async def test_warm_up_loads_the_model_and_keeps_it(caplog: pytest.LogCaptureFixture) -> None:
-    fake = FakeOllama(load_delay_s=0.05, script=[Reply(YES)])  # cut at its first token
+    fake = FakeOllama(load_delay_s=0.05, script=[Reply(YES)])
     async with running(fake):
         service = _service(fake.url)
         with caplog.at_level(logging.INFO, "minibot.nlp"):
             await service.warm_up()
-        assert "loaded" in caplog.text and "failed" not in caplog.text
-        assert fake.loaded and fake.loads == 1
+        assert "ready" in caplog.text and service.health()["live"] == "on"
+        assert fake.loaded and fake.loads == 1 and len(fake.requests) == 2
         assert fake.requests[0]["keep_alive"] == "30m"
         assert fake.requests[0]["messages"][0]["content"].startswith("Tu analyses")
+        assert (await service.classify(UNSURE, ALLOWED)).source == "llm"
+
+
+async def test_a_model_too_slow_for_this_machine_is_kept_off_live_turns(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake = FakeOllama(script=[Reply(YES, delay_s=0.3)])
+    async with running(fake):
+        service = _service(fake.url, budget_ms=100, filler_ms=100)
+        with caplog.at_level(logging.WARNING, "minibot.nlp"):
+            await service.warm_up()
+        result = await service.classify(UNSURE, ALLOWED)
+        summary = await service.complete_json("s", "u", {"type": "object"})
+    assert "too slow for live turns" in caplog.text and "0.2 s a caller may wait" in service.health()["live"]
+    assert (result.source, result.reason) == ("fallback", "too_slow") and summary == YES
+    assert len(fake.requests) == 3  # two warm-up turns and the summary; no live turn waited
 
 
 async def test_warm_up_failure_only_logs(caplog: pytest.LogCaptureFixture) -> None:
