@@ -37,11 +37,20 @@ def chat_command(
     loop = asyncio.new_event_loop()
     if llm:
         service = NluService.from_settings(settings())
+        filler = engine.scenario.strings.get("filler", "").strip()
+
+        async def say_filler() -> None:  # as on a call: the bot covers a slow model
+            console.print(f"🤖 {filler}", markup=False, highlight=False)
 
         def classifier(text: str, context: NluContext) -> Understood:
             result = loop.run_until_complete(
                 service.classify(
-                    text, context.allowed, context.keywords, context.question, objections=context.objections
+                    text,
+                    context.allowed,
+                    context.keywords,
+                    context.question,
+                    say_filler if filler else None,
+                    objections=context.objections,
                 )
             )
             return Understood(result.intent, result.confidence, result.sentiment, source=result.source)

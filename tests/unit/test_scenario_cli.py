@@ -143,3 +143,11 @@ def test_simulate_chat_with_a_broken_model_goes_on_without_a_traceback(
     assert result.exception is None and "Traceback" not in result.output
     assert "· fallback] intro → intro" in result.output  # re-prompted, then the keywords go on
     assert "[yes 0.90] intro → q1_savings" in result.output
+
+
+def test_simulate_chat_says_the_filler_while_a_slow_model_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINIBOT_NLP_BUDGET_MS", "100")
+    fake = FakeOllama(script=[Reply({"intent": "yes", "certitude": "forte"}, delay_s=0.5)])
+    result = _chat_with(fake, monkeypatch, "ça dépend de quoi\n/hangup\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.index("🤖 Je vois…") < result.output.index("[yes 0.95 · llm] intro → q1_savings")
