@@ -202,3 +202,104 @@ def pick_language(
         if code in LANGUAGES:
             return code
     return default if default in LANGUAGES else "fr"
+
+
+# Values stored in the database, as people read them: kind -> value -> (French, English).
+VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "campaign_status": {
+        "draft": ("brouillon", "draft"),
+        "running": ("en cours", "running"),
+        "paused": ("en pause", "paused"),
+        "stopped": ("arrêtée", "stopped"),
+        "finished": ("terminée", "finished"),
+    },
+    "call_status": {
+        "originating": ("numérotation", "dialling"),
+        "ringing": ("sonnerie", "ringing"),
+        "answered": ("en conversation", "in conversation"),
+        "ended": ("terminé", "ended"),
+    },
+    "outcome": {
+        "answered": ("décroché", "answered"),
+        "machine": ("répondeur", "answering machine"),
+        "busy": ("occupé", "busy"),
+        "no_answer": ("pas de réponse", "no answer"),
+        "congestion": ("réseau saturé", "network congestion"),
+        "failed": ("échec", "failed"),
+        "invalid_number": ("numéro invalide", "invalid number"),
+        "rejected": ("rejeté", "rejected"),
+        "dnc": ("liste d'opposition", "do-not-call list"),
+    },
+    "lead_status": {
+        "qualified": ("qualifié", "qualified"),
+        "not_interested": ("pas intéressé", "not interested"),
+        "callback": ("à rappeler", "call back"),
+        "do_not_call": ("ne plus appeler", "do not call"),
+        "unreachable": ("injoignable", "unreachable"),
+    },
+    "amd": {
+        "human": ("humain", "human"),
+        "machine": ("répondeur", "answering machine"),
+        "notsure": ("incertain", "not sure"),
+        "hangup": ("raccroché", "hung up"),
+    },
+    "sentiment": {
+        "positive": ("positif", "positive"),
+        "neutral": ("neutre", "neutral"),
+        "negative": ("négatif", "negative"),
+    },
+    "speaker": {"bot": ("robot", "bot"), "caller": ("appelé", "caller")},
+    "role": {
+        "admin": ("administrateur", "admin"),
+        "supervisor": ("superviseur", "supervisor"),
+        "viewer": ("lecteur", "viewer"),
+    },
+    "intent": {
+        "yes": ("oui", "yes"),
+        "no": ("non", "no"),
+        "unknown": ("incompris", "not understood"),
+        "do_not_call": ("ne plus appeler", "do not call"),
+        "insult": ("insulte", "insult"),
+        "wrong_person": ("mauvaise personne", "wrong person"),
+        "callback": ("rappeler plus tard", "call back later"),
+        "who_are_you": ("qui êtes-vous ?", "who are you?"),
+    },
+    "decision": {
+        "qualified": ("qualifié", "qualified"),
+        "disqualified": ("disqualifié", "disqualified"),
+    },
+    "action": {
+        "start": ("Démarrer", "Start"),
+        "pause": ("Mettre en pause", "Pause"),
+        "resume": ("Reprendre", "Resume"),
+        "stop": ("Arrêter", "Stop"),
+    },
+}
+
+
+def value_label(lang: str, kind: str, value: object) -> str:
+    """A stored value (status, outcome, verdict...) in ``lang``; unknown values read without underscores."""
+    if value is None or value == "":
+        return ""
+    pair = VALUES.get(kind, {}).get(str(value))
+    if pair is None:
+        return str(value).replace("_", " ")
+    return pair[0] if lang == "fr" else pair[1]
+
+
+def format_number(lang: str, value: float | int | None, decimals: int = 0) -> str:
+    """``1234.5`` -> ``1 234,5`` in French (narrow no-break space), ``1,234.5`` in English."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    if lang == "fr":
+        return text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def format_percent(lang: str, ratio: float | None, decimals: int = 1) -> str:
+    """``0.125`` -> ``12,5 %`` (French) or ``12.5%``."""
+    if ratio is None:
+        return "–"
+    number = format_number(lang, ratio * 100, decimals)
+    return f"{number}\u00a0%" if lang == "fr" else f"{number}%"
