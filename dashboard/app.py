@@ -13,7 +13,7 @@ import jinja2
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
-from dashboard import api, auth, errors, i18n, kpis, live, security, users_page, views
+from dashboard import api, auth, browse, errors, i18n, kpis, live, review, security, users_page, views
 from dashboard.keys import (
     CLOCK,
     DB_URL,
@@ -39,16 +39,17 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _fmt_dt(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 async def _context(request: web.Request) -> dict[str, Any]:
     lang = errors.language(request)
     session = request.get(auth.SESSION_KEY)
+    tz = request.app[SETTINGS].timezone
     return {
         "lang": lang,
         "t": lambda key: i18n.translate(lang, key),
+        "v": lambda kind, value: i18n.value_label(lang, kind, value),
+        "num": lambda value, decimals=0: i18n.format_number(lang, value, decimals),
+        "pct": lambda ratio, decimals=1: i18n.format_percent(lang, ratio, decimals),
+        "when": lambda value, zone=None: i18n.format_datetime(lang, value, zone or tz),
         "session": session,
         "csrf": request.get(auth.CSRF_KEY, ""),
         "can": lambda role: session is not None and security.role_at_least(session.role, role),
@@ -63,13 +64,21 @@ def _add_routes(app: web.Application) -> None:
     r.add_post("/login", auth.login_submit)
     r.add_post("/logout", auth.logout)
     r.add_get("/campaigns", views.campaigns_page)
-    r.add_post("/campaigns/{id}/{action:start|pause|stop}", views.campaign_action)
+    r.add_get("/campaigns/{id}", browse.campaign_page)
+    r.add_post("/campaigns/{id}/{action:start|pause|resume|stop}", views.campaign_action)
+    r.add_get("/review", review.review_page)
+    r.add_get("/calls", browse.calls_page)
     r.add_get("/live", live.live_page)
     r.add_get("/live/events", live.live_events)
     r.add_get("/leads", views.leads_page)
     r.add_get("/leads/export.csv", views.leads_export)
     r.add_post("/leads/{id}/review", views.lead_review)
     r.add_post("/leads/{id}/assign", views.lead_assign)
+    r.add_get("/leads/{id}", review.lead_page)
+    r.add_post("/leads/{id}/decide", review.decide)
+    r.add_post("/leads/{id}/note", review.note)
+    r.add_post("/leads/{id}/callback", review.callback)
+    r.add_post("/leads/{id}/dnc", review.opposition)
     r.add_get("/calls/{id}", views.call_page)
     r.add_get("/calls/{id}/recording", views.call_recording)
     r.add_post("/contacts/{id}/erase", views.contact_erase)
@@ -123,13 +132,12 @@ def create_app(
             await app[POOL].close()
 
         app.cleanup_ctx.append(pool_ctx)
-    env = aiohttp_jinja2.setup(
+    aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=jinja2.select_autoescape(default=True),
         context_processors=[_context],
     )
-    env.filters["dt"] = _fmt_dt
     app.on_response_prepare.append(auth.on_prepare)
     _add_routes(app)
     return app

@@ -15,7 +15,7 @@ from campaigns import store as campaigns
 from services.db import query
 from services.errors import NotFoundError
 
-ACTIONS = ("start", "pause", "stop")
+ACTIONS = ("start", "pause", "resume", "stop")
 Conn = psycopg.Connection[dict[str, Any]]
 
 
@@ -37,6 +37,8 @@ def control_campaign(conn: Conn, campaign_id: int, action: str, actor: str) -> d
         campaign, queued, warnings = campaigns.start(conn, name)
     elif action == "pause":
         campaign = campaigns.pause(conn, name)
+    elif action == "resume":
+        campaign = campaigns.resume(conn, name)
     else:
         campaign, cancelled = campaigns.stop(conn, name)
     details = {"queued": queued, "cancelled": cancelled, "warnings": warnings}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 LANGUAGES = ("fr", "en")
 LANG_COOKIE = "minibot_lang"
 
@@ -85,6 +88,100 @@ LABELS: dict[str, dict[str, str]] = {
     "create_user": {"fr": "Créer un utilisateur", "en": "Create user"},
     "not_found": {"fr": "Introuvable", "en": "Not found"},
     "forbidden": {"fr": "Accès refusé", "en": "Forbidden"},
+    "review": {"fr": "À traiter", "en": "Review"},
+    "review_queue": {"fr": "Prospects à traiter", "en": "Leads to review"},
+    "review_intro": {
+        "fr": "Les plus urgents d'abord : qualifiés, rappels dus, transferts échoués, puis les autres.",
+        "en": "Most urgent first: qualified, call backs due, failed transfers, then the rest.",
+    },
+    "queue_empty": {"fr": "Rien à traiter : tout est revu.", "en": "Nothing to review: all done."},
+    "priority_1": {"fr": "Qualifié", "en": "Qualified"},
+    "priority_2": {"fr": "Rappel dû", "en": "Call back due"},
+    "priority_3": {"fr": "Transfert échoué", "en": "Failed transfer"},
+    "priority_4": {"fr": "À revoir", "en": "To review"},
+    "open": {"fr": "Ouvrir", "en": "Open"},
+    "lead": {"fr": "Prospect", "en": "Lead"},
+    "qualify": {"fr": "Qualifier", "en": "Qualify"},
+    "disqualify": {"fr": "Disqualifier", "en": "Disqualify"},
+    "disqualify_reason": {"fr": "Raison du refus", "en": "Reason"},
+    "note": {"fr": "Note", "en": "Note"},
+    "save_note": {"fr": "Enregistrer la note", "en": "Save note"},
+    "callback_at": {"fr": "Rappeler le", "en": "Call back on"},
+    "schedule_callback": {"fr": "Planifier le rappel", "en": "Schedule call back"},
+    "mark_dnc": {"fr": "Ne plus appeler", "en": "Do not call"},
+    "next_lead": {"fr": "Prospect suivant", "en": "Next lead"},
+    "answers": {"fr": "Réponses de qualification", "en": "Qualification answers"},
+    "no_objection": {"fr": "Aucune objection.", "en": "No objection."},
+    "decision": {"fr": "Décision", "en": "Decision"},
+    "reviewed_by": {"fr": "Revu par", "en": "Reviewed by"},
+    "actions": {"fr": "Actions", "en": "Actions"},
+    "shortcuts": {
+        "fr": "Raccourcis : Q qualifier · D disqualifier · A attribuer · R rappel · N suivant · "
+        "Espace lecture/pause · J/K tour suivant/précédent",
+        "en": "Shortcuts: Q qualify · D disqualify · A assign · R call back · N next · "
+        "Space play/pause · J/K next/previous turn",
+    },
+    "calls": {"fr": "Appels", "en": "Calls"},
+    "duration": {"fr": "Durée", "en": "Duration"},
+    "min_duration": {"fr": "Durée min. (s)", "en": "Min. duration (s)"},
+    "with_recording": {"fr": "Avec enregistrement", "en": "With recording"},
+    "no_calls": {"fr": "Aucun appel pour ces filtres.", "en": "No call matches these filters."},
+    "settings": {"fr": "Paramètres", "en": "Settings"},
+    "scenario": {"fr": "Scénario", "en": "Scenario"},
+    "compliance_profile": {"fr": "Profil de conformité", "en": "Compliance profile"},
+    "b2b": {"fr": "Professionnels (B2B)", "en": "Businesses (B2B)"},
+    "max_concurrent": {"fr": "Appels simultanés max.", "en": "Max. concurrent calls"},
+    "cps": {"fr": "Appels par seconde", "en": "Calls per second"},
+    "ring_timeout": {"fr": "Sonnerie max. (s)", "en": "Ring timeout (s)"},
+    "schedule": {"fr": "Planning", "en": "Schedule"},
+    "starts_at": {"fr": "Début", "en": "Starts"},
+    "ends_at": {"fr": "Fin", "en": "Ends"},
+    "timezone": {"fr": "Fuseau horaire", "en": "Time zone"},
+    "schedule_closed": {"fr": "Hors plage d'appel", "en": "Outside calling hours"},
+    "progress": {"fr": "Avancement", "en": "Progress"},
+    "waiting": {"fr": "En attente", "en": "Waiting"},
+    "done": {"fr": "Traités", "en": "Done"},
+    "funnel": {"fr": "Entonnoir", "en": "Funnel"},
+    "funnel_dialled": {"fr": "Appelés", "en": "Dialled"},
+    "funnel_answered": {"fr": "Décrochés", "en": "Answered"},
+    "funnel_human": {"fr": "Humains", "en": "Humans"},
+    "funnel_qualified": {"fr": "Qualifiés", "en": "Qualified"},
+    "funnel_transferred": {"fr": "Transférés", "en": "Transferred"},
+    "qualified_leads": {"fr": "Prospects qualifiés", "en": "Qualified leads"},
+    "by_hour": {"fr": "Décrochés et qualifiés par heure", "en": "Answered and qualified by hour"},
+    "outcomes": {"fr": "Issues des appels", "en": "Call outcomes"},
+    "no_data": {"fr": "Pas encore de données.", "en": "No data yet."},
+    "yes": {"fr": "oui", "en": "yes"},
+    "no": {"fr": "non", "en": "no"},
+    "details": {"fr": "Détails", "en": "Details"},
+    "text_too_long": {
+        "fr": "Texte trop long (au plus {max} caractères).",
+        "en": "Text too long (at most {max}).",
+    },
+    "decision_invalid": {"fr": "Décision inconnue.", "en": "Unknown decision."},
+    "reason_required": {
+        "fr": "Indiquez la raison de la disqualification.",
+        "en": "Give the reason for the disqualification.",
+    },
+    "callback_invalid": {
+        "fr": "Date de rappel invalide (format AAAA-MM-JJTHH:MM, entre 2000 et 2100).",
+        "en": "Invalid call-back time (YYYY-MM-DDTHH:MM, between 2000 and 2100).",
+    },
+    "dnc_no_phone": {
+        "fr": "Pas de numéro utilisable pour ce prospect (effacé ou invalide).",
+        "en": "No usable number for this lead (erased or invalid).",
+    },
+    "campaign_move_conflict": {
+        "fr": "Action « {action} » impossible : la campagne est {state}. Actions possibles : {possible}.",
+        "en": "Cannot {action}: the campaign is {state}. Possible: {possible}.",
+    },
+    "campaign_consent_missing": {
+        "fr": "Démarrage refusé : des contacts de cette campagne grand public (profil fr) n'ont pas de "
+        "consentement enregistré. Marquez la campagne B2B si elle vise des professionnels, ou importez le "
+        "consentement des contacts.",
+        "en": "Start refused: some contacts of this consumer campaign (fr profile) have no recorded "
+        "consent. Mark the campaign B2B if it targets businesses, or import the contacts' consent.",
+    },
     "back_home": {"fr": "Retour à l'accueil", "en": "Back to the home page"},
     "role_admin": {"fr": "administrateur", "en": "admin"},
     "role_supervisor": {"fr": "superviseur", "en": "supervisor"},
@@ -303,3 +400,13 @@ def format_percent(lang: str, ratio: float | None, decimals: int = 1) -> str:
         return "–"
     number = format_number(lang, ratio * 100, decimals)
     return f"{number}\u00a0%" if lang == "fr" else f"{number}%"
+
+
+def format_datetime(lang: str, value: datetime | date | None, zone: str = "Europe/Paris") -> str:
+    """A timestamp in ``zone``: ``23/11/2026 09:00`` (French) or ``2026-11-23 09:00``; a date likewise."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(ZoneInfo(zone))
+        return local.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
+    return value.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")

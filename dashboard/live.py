@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from dashboard import store
+from dashboard import errors, i18n, store
 from dashboard.auth import requires, session_of, still_authenticated
 from dashboard.jsonutil import dumps
 from dashboard.keys import POLL_SECONDS, POOL, STOPPING
@@ -36,9 +36,18 @@ async def live_page(request: web.Request) -> web.StreamResponse:
     for turn in turns:
         by_call.setdefault(int(turn["call_id"]), []).append(turn)
     last_id = max((int(t["id"]) for t in turns), default=0)
-    return aiohttp_jinja2.render_template(
-        "live.html", request, {"calls": calls, "turns": by_call, "last_turn_id": last_id}
-    )
+    lang = errors.language(request)
+    labels = {
+        "call": i18n.translate(lang, "call"),
+        "status": i18n.translate(lang, "status"),
+        "step": i18n.translate(lang, "step"),
+        **{
+            kind: {k: i18n.value_label(lang, kind, k) for k in i18n.VALUES[kind]}
+            for kind in ("call_status", "speaker")
+        },
+    }
+    context = {"calls": calls, "turns": by_call, "last_turn_id": last_id, "labels": dumps(labels)}
+    return aiohttp_jinja2.render_template("live.html", request, context)
 
 
 def _after_id(request: web.Request) -> int:

@@ -8,7 +8,8 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from dashboard import control, kpis, rgpd, store, svg
+from campaigns.store import allowed_actions
+from dashboard import control, errors, i18n, kpis, rgpd, store, svg
 from dashboard.auth import requires, session_of
 from dashboard.errors import Problem
 from dashboard.export import csv_chunks
@@ -55,6 +56,7 @@ async def campaigns_page(request: web.Request) -> web.StreamResponse:
             [(h["hour"].strftime("%H:00"), int(h["calls"])) for h in hours], title=c["name"]
         )
         c["qualified_rate"] = (c["qualified"] / c["answered"]) if c["answered"] else None
+        c["actions"] = allowed_actions(str(c["status"]))
     return aiohttp_jinja2.render_template("campaigns.html", request, {"campaigns": campaigns})
 
 
@@ -72,10 +74,33 @@ async def campaign_action(request: web.Request) -> web.StreamResponse:
         )
     except NotFoundError as exc:
         raise Problem(404, "campaign_not_found") from exc
-    except (ConflictError, ComplianceError) as exc:
-        raise Problem(409, "campaign_move_refused", reason=str(exc)) from exc
+    except ComplianceError as exc:
+        raise Problem(409, "campaign_consent_missing") from exc
+    except ConflictError as exc:
+        raise await _move_conflict(request, action) from exc
     kpis.forget(request.app)
-    raise web.HTTPSeeOther("/campaigns")
+    raise web.HTTPSeeOther(_back(request, "/campaigns"))
+
+
+async def _move_conflict(request: web.Request, action: str) -> Problem:
+    """The refused move in the user's language: what was asked, the state, what is possible."""
+    row = await store.fetch_one(request.app[POOL], "campaign_detail", {"campaign_id": _path_id(request, "")})
+    status = str(row["status"]) if row else ""
+    lang = errors.language(request)
+    possible = ", ".join(i18n.value_label(lang, "action", a) for a in allowed_actions(status)) or "–"
+    return Problem(
+        409,
+        "campaign_move_conflict",
+        action=i18n.value_label(lang, "action", action),
+        state=i18n.value_label(lang, "campaign_status", status),
+        possible=possible,
+    )
+
+
+def _back(request: web.Request, default: str) -> str:
+    """The page the form was on (same origin only), else ``default``."""
+    back = request.headers.get("Referer", "")
+    return back if back.startswith(f"{request.scheme}://{request.host}/") else default
 
 
 @requires("viewer")
@@ -136,19 +161,25 @@ async def leads_export(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _lead_update(request: web.Request, name: str, params: dict[str, Any]) -> web.StreamResponse:
+async def _lead_update(
+    request: web.Request, name: str, params: dict[str, Any], action: str
+) -> web.StreamResponse:
+    """Apply a lead update, audit it, go back to the page the form was on."""
     row = await store.fetch_one(request.app[POOL], name, params)
     if row is None:
         raise Problem(404, "lead_not_found")
-    back = request.headers.get("Referer", "/leads")
-    raise web.HTTPSeeOther(back if back.startswith(f"{request.scheme}://{request.host}/") else "/leads")
+    details = {k: v for k, v in params.items() if k != "lead_id"}
+    await store.audit(
+        request.app[POOL], session_of(request).email, action, f"lead:{params['lead_id']}", details
+    )
+    raise web.HTTPSeeOther(_back(request, "/leads"))
 
 
 @requires("supervisor")
 async def lead_review(request: web.Request) -> web.StreamResponse:
     """POST /leads/{id}/review."""
     params = {"lead_id": _path_id(request, "lead_not_found"), "user_id": session_of(request).user_id}
-    return await _lead_update(request, "mark_lead_reviewed", params)
+    return await _lead_update(request, "mark_lead_reviewed", params, "lead.reviewed")
 
 
 @requires("supervisor")
@@ -162,7 +193,7 @@ async def lead_assign(request: web.Request) -> web.StreamResponse:
         or await store.fetch_one(request.app[POOL], "assignable_user", {"id": user_id}) is None
     ):
         raise Problem(422, "assignee_invalid")
-    return await _lead_update(request, "assign_lead", {"lead_id": lead_id, "user_id": user_id})
+    return await _lead_update(request, "assign_lead", {"lead_id": lead_id, "user_id": user_id}, "lead.assign")
 
 
 @requires("viewer")

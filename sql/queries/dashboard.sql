@@ -197,3 +197,114 @@ WHERE text <> '' AND call_id IN (SELECT id FROM calls WHERE ended_at < %(cutoff)
 
 -- name: campaign_name
 SELECT name FROM campaigns WHERE id = %(campaign_id)s;
+
+-- ---------------------------------------------------------------- lead review
+
+-- name: review_queue
+-- Leads not reviewed yet, the most urgent first: qualified, call back due, failed transfer, the rest.
+SELECT l.id, l.status, l.score, l.summary, l.callback_at, l.created_at, l.call_id, l.campaign_id,
+       cp.name AS campaign, ct.phone, ct.first_name, ct.last_name, u.email AS assigned_email,
+       c.transfer_endpoint, c.transfer_result,
+       CASE WHEN l.status = 'qualified' THEN 1
+            WHEN l.status = 'callback' AND l.callback_at <= %(now)s THEN 2
+            WHEN c.transfer_endpoint IS NOT NULL AND coalesce(c.transfer_result, '') <> 'connected' THEN 3
+            ELSE 4 END AS priority
+FROM leads l
+JOIN calls c ON c.id = l.call_id
+JOIN campaigns cp ON cp.id = l.campaign_id
+LEFT JOIN contacts ct ON ct.id = l.contact_id
+LEFT JOIN users u ON u.id = l.assigned_to
+WHERE l.reviewed_at IS NULL
+  AND (%(campaign_id)s::bigint IS NULL OR l.campaign_id = %(campaign_id)s)
+  AND (%(exclude_id)s::bigint IS NULL OR l.id <> %(exclude_id)s)
+ORDER BY priority, l.score DESC, l.created_at DESC, l.id DESC
+LIMIT %(limit)s;
+
+-- name: lead_detail
+SELECT l.id, l.status, l.score, l.answers, l.summary, l.rationale, l.sentiment, l.callback_at, l.created_at,
+       l.reviewed_at, l.review_decision, l.review_reason, l.review_note, l.assigned_to, l.call_id,
+       l.contact_id, l.campaign_id, cp.name AS campaign,
+       ct.phone, ct.first_name, ct.last_name, ct.timezone, ct.erased_at,
+       c.recording_path, c.outcome, c.amd_result, c.amd_reason, c.transfer_endpoint, c.transfer_result,
+       c.answered_at, c.ended_at,
+       u.email AS assigned_email, r.email AS reviewed_email
+FROM leads l
+JOIN calls c ON c.id = l.call_id
+JOIN campaigns cp ON cp.id = l.campaign_id
+LEFT JOIN contacts ct ON ct.id = l.contact_id
+LEFT JOIN users u ON u.id = l.assigned_to
+LEFT JOIN users r ON r.id = l.reviewed_by
+WHERE l.id = %(lead_id)s;
+
+-- name: decide_lead
+UPDATE leads SET review_decision = %(decision)s, review_reason = %(reason)s, reviewed_by = %(user_id)s,
+                 reviewed_at = %(now)s
+WHERE id = %(lead_id)s RETURNING id;
+
+-- name: note_lead
+UPDATE leads SET review_note = %(note)s WHERE id = %(lead_id)s RETURNING id;
+
+-- name: schedule_lead_callback
+UPDATE leads SET callback_at = %(callback_at)s, status = 'callback' WHERE id = %(lead_id)s RETURNING id;
+
+-- name: lead_opposed
+UPDATE leads SET status = 'do_not_call' WHERE id = %(lead_id)s RETURNING id;
+
+-- ---------------------------------------------------------------- calls list and campaign page
+
+-- name: calls_page
+SELECT c.id, c.campaign_id, cp.name AS campaign, c.attempt, c.status, c.outcome, c.amd_result, c.created_at,
+       c.answered_at, c.ended_at, c.recording_path IS NOT NULL AS has_recording, c.transfer_result,
+       extract(epoch FROM c.ended_at - c.answered_at) AS duration_s,
+       ct.phone, ct.first_name, ct.last_name, l.id AS lead_id, l.status AS lead_status
+FROM calls c
+JOIN campaigns cp ON cp.id = c.campaign_id
+LEFT JOIN contacts ct ON ct.id = c.contact_id
+LEFT JOIN leads l ON l.call_id = c.id
+WHERE (%(campaign_id)s::bigint IS NULL OR c.campaign_id = %(campaign_id)s)
+  AND (%(outcome)s::text IS NULL OR c.outcome = %(outcome)s)
+  AND (%(amd)s::text IS NULL OR c.amd_result = %(amd)s)
+  AND (%(since)s::timestamptz IS NULL OR c.created_at >= %(since)s)
+  AND (%(until)s::timestamptz IS NULL OR c.created_at < %(until)s)
+  AND (%(min_duration_s)s::integer IS NULL
+       OR extract(epoch FROM c.ended_at - c.answered_at) >= %(min_duration_s)s)
+  AND (NOT %(with_recording)s::boolean OR c.recording_path IS NOT NULL)
+  AND (%(before_id)s::bigint IS NULL OR c.id < %(before_id)s)
+ORDER BY c.id DESC
+LIMIT %(limit)s;
+
+-- name: campaign_detail
+SELECT id, name, status, status_reason, scenario, compliance_profile, b2b, amd_mode, record_calls,
+       max_concurrent_calls, calls_per_second, ring_timeout_s, starts_at, ends_at, run_schedule,
+       schedule_open, schedule_reason, created_at, updated_at
+FROM campaigns WHERE id = %(campaign_id)s;
+
+-- name: campaign_funnel
+SELECT count(*) AS dialled,
+       count(c.answered_at) AS answered,
+       count(*) FILTER (WHERE c.amd_result = 'human') AS human,
+       count(l.id) FILTER (WHERE l.status = 'qualified') AS qualified,
+       count(*) FILTER (WHERE c.transfer_result = 'connected') AS transferred
+FROM calls c LEFT JOIN leads l ON l.call_id = c.id
+WHERE c.campaign_id = %(campaign_id)s;
+
+-- name: campaign_outcomes
+SELECT coalesce(outcome, status) AS outcome, count(*) AS calls
+FROM calls WHERE campaign_id = %(campaign_id)s
+GROUP BY 1 ORDER BY 2 DESC, 1;
+
+-- name: campaign_progress
+SELECT count(*) AS contacts,
+       count(*) FILTER (WHERE q.status IN ('pending', 'leased')) AS waiting,
+       count(*) FILTER (WHERE q.status = 'done') AS done
+FROM contacts ct LEFT JOIN call_queue q ON q.contact_id = ct.id AND q.campaign_id = ct.campaign_id
+WHERE ct.campaign_id = %(campaign_id)s;
+
+-- name: qualified_by_hour
+-- Answered calls and qualified leads by hour of day (in the given zone) for one campaign.
+SELECT extract(hour FROM c.created_at AT TIME ZONE %(zone)s)::int AS hour,
+       count(c.answered_at) AS answered,
+       count(l.id) FILTER (WHERE l.status = 'qualified') AS qualified
+FROM calls c LEFT JOIN leads l ON l.call_id = c.id
+WHERE c.campaign_id = %(campaign_id)s
+GROUP BY 1 ORDER BY 1;

@@ -72,6 +72,23 @@ ROUTES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/login"): ("form:email", "form:password", "form:next"),
     ("POST", "/logout"): (),  # no parameter (ends the fuzzing session, so not sent)
     ("GET", "/campaigns"): ("query:lang",),
+    ("GET", "/campaigns/{id}"): ("path:id", "query:lang"),
+    ("GET", "/review"): ("query:campaign_id", "query:lang"),
+    ("GET", "/calls"): (
+        "query:campaign_id",
+        "query:outcome",
+        "query:amd",
+        "query:since",
+        "query:until",
+        "query:min_duration_s",
+        "query:with_recording",
+        "query:before_id",
+    ),
+    ("GET", "/leads/{id}"): ("path:id",),
+    ("POST", "/leads/{id}/decide"): ("path:id", "form:decision", "form:reason"),
+    ("POST", "/leads/{id}/note"): ("path:id", "form:note"),
+    ("POST", "/leads/{id}/callback"): ("path:id", "form:callback_at"),
+    ("POST", "/leads/{id}/dnc"): ("path:id", "form:reason"),
     ("POST", "/campaigns/{id}/{action}"): ("path:id", "path:action"),
     ("GET", "/live"): ("query:lang",),
     ("GET", "/live/events"): ("query:after", "header:Last-Event-ID"),
@@ -104,6 +121,11 @@ DEFAULTS = {
     "password": "une phrase de passe correcte",
     "role": "viewer",
     "user_id": "",
+    "decision": "disqualified",
+    "reason": "déjà équipé",
+    "note": "rappeler après 18 h",
+    "callback_at": "2026-12-01T10:00",
+    "next": "/leads",
 }
 
 
@@ -173,7 +195,8 @@ async def test_no_route_answers_500_to_hostile_values(admin: tuple[Client, Seed,
                     raw = value if (where, field) == ("path", name) else concrete(DEFAULTS[field])
                     path = path.replace(f"{{{field}}}", quote(raw, safe=""))
                 query = {name: value} if where == "query" else {}
-                form = {k: concrete(v) for k, v in DEFAULTS.items() if k in ("email", "password", "role")}
+                fields = [p.split(":")[1] for p in params if p.startswith("form:")]
+                form = {field: concrete(DEFAULTS[field]) for field in fields}
                 if route == "/login":
                     form["email"] = "admin@example.com"
                     form["password"] = "wrong-password"
