@@ -361,6 +361,14 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "callback": ("rappeler plus tard", "call back later"),
         "who_are_you": ("qui êtes-vous ?", "who are you?"),
     },
+    "objection": {
+        "already_adviser": ("a déjà un conseiller", "already has an adviser"),
+        "no_money": ("pas les moyens", "cannot afford it"),
+        "scam": ("craint une arnaque", "fears a scam"),
+        "send_email": ("veut un e-mail", "wants an email"),
+        "price": ("le prix", "the price"),
+        "spouse": ("doit en parler à son conjoint", "must ask their spouse"),
+    },
     "decision": {
         "qualified": ("qualifié", "qualified"),
         "disqualified": ("disqualifié", "disqualified"),

@@ -69,9 +69,7 @@ async def lead_page(request: web.Request) -> web.StreamResponse:
     timeline = svg.sentiment_timeline(
         [(int(t["start_ms"] or 0), str(t["sentiment"])) for t in turns if t["speaker"] == "caller"]
     )
-    objections = [
-        t for t in turns if t["speaker"] == "caller" and str(t["intent"] or "").startswith("objection")
-    ]
+    objections = [t for t in turns if t.get("objection")]
     upcoming = await _queue(request, lead_id, 1)
     assignees: list[dict[str, Any]] = []
     if session.role != "viewer":

@@ -100,6 +100,8 @@ async def test_no_internal_value_on_french_pages(client: tuple[Client, Seed], co
     c, seeded = client
     conn.execute("UPDATE calls SET amd_result = 'notsure' WHERE id = %s", (seeded.live_call_id,))
     conn.execute("UPDATE turns SET intent = 'unknown', sentiment = 'neutral' WHERE seq = 2")
+    conn.execute("UPDATE turns SET objection = 'already_adviser' WHERE seq = 4")
+    conn.execute("UPDATE leads SET objections = '{already_adviser,price}'")
     pages = [
         "/campaigns",
         f"/campaigns/{seeded.campaign_id}",
