@@ -51,8 +51,9 @@ class FrameInbox:
         self.ended = asyncio.Event()
 
     def put_pcm(self, pcm: bytes) -> None:
-        """Add caller audio of any length."""
-        for frame in self._reframer.feed(pcm):
+        """Add caller audio of any length; an odd trailing byte is dropped, so that one malformed
+        message cannot shift every later sample by a byte."""
+        for frame in self._reframer.feed(pcm[: len(pcm) // 2 * 2]):
             self._queue.put_nowait(frame)
 
     def end(self) -> None:

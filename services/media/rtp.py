@@ -62,9 +62,13 @@ class RtpPacket:
             raise MediaError("not an RTP version 2 packet")
         offset = RTP_HEADER.size + 4 * (first & 0x0F)
         if first & 0x10:  # header extension
+            if len(data) < offset + 4:
+                raise MediaError("RTP header extension cut short")
             (length,) = struct.unpack_from("!H", data, offset + 2)
             offset += 4 + 4 * length
         end = len(data) - (data[-1] if first & 0x20 else 0)
+        if offset > end:
+            raise MediaError("RTP header (CSRC, extension, padding) longer than the packet")
         return cls(second & 0x7F, seq, timestamp, ssrc, data[offset:end], bool(second & 0x80))
 
 
@@ -148,6 +152,7 @@ class NarrowbandCodec:
             raise MediaError(f"RTP codec must be 'ulaw' or 'slin', not {codec!r}")
         self.codec = codec
         self.send_payload_type = PT_ULAW if codec == "ulaw" else PT_SLIN_IN
+        self.receive_payload_types = {PT_ULAW} if codec == "ulaw" else {PT_SLIN_OUT, PT_SLIN_IN}
         self._up = StreamResampler(NARROW_RATE, SAMPLE_RATE)
         self._down = StreamResampler(SAMPLE_RATE, NARROW_RATE)
         self._pending = np.zeros(0, dtype=np.int16)
@@ -158,9 +163,11 @@ class NarrowbandCodec:
         return SAMPLES_PER_PACKET if self.codec == "ulaw" else 2 * SAMPLES_PER_PACKET
 
     def decode(self, payload: bytes) -> bytes:
-        """Payload (8 kHz) to 16 kHz LE bytes."""
+        """Payload (8 kHz) to 16 kHz LE bytes (an odd trailing byte of slin is dropped)."""
         narrow = (
-            ulaw_decode(payload) if self.codec == "ulaw" else np.frombuffer(payload, ">i2").astype(np.int16)
+            ulaw_decode(payload)
+            if self.codec == "ulaw"
+            else np.frombuffer(payload[: len(payload) // 2 * 2], ">i2").astype(np.int16)
         )
         return self._up.process(narrow).astype("<i2").tobytes()
 
@@ -228,7 +235,9 @@ class RtpLeg(PacedLeg):
         try:
             packet = RtpPacket.parse(data)
         except MediaError:
-            return
+            return  # not RTP: dropped
+        if packet.payload_type not in self.codec.receive_payload_types:
+            return  # RTCP on the same port, another codec, garbage: not caller audio
         if self.remote is None:
             self.remote = addr
         for payload in self.jitter.push(packet.seq, packet.payload):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from services.media.leg import FrameInbox, LegRegistry, MediaLeg
 SUBPROTOCOL = "media"
 NORMAL_CLOSURE = 1000
 MAX_COMMAND_BYTES = 128
+
+log = logging.getLogger("minibot.media")
 
 
 @dataclass(frozen=True)
@@ -209,7 +212,10 @@ class WebSocketMediaLeg:
                 if msg.type == aiohttp.WSMsgType.BINARY:
                     self._inbox.put_pcm(bytes(msg.data))
                 elif msg.type == aiohttp.WSMsgType.TEXT:
-                    self._on_event(parse_control(str(msg.data)))
+                    try:
+                        self._on_event(parse_control(str(msg.data)))
+                    except MediaError as exc:
+                        log.warning("media control message skipped: %s", exc)
         finally:
             self.close_code = self._ws.close_code
             await self._finish(from_reader=True)
