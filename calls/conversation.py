@@ -191,6 +191,8 @@ class _Dialogue:
         self.amd: amd.AmdDetector | None = None
         if live.claimed.amd_mode != "off":
             self.amd = amd.AmdDetector(live.claimed.amd_bias, *live.asterisk_amd)
+        # words count as AMD evidence only from a model of the callee's language (not the Korean test model)
+        self.amd_words = getattr(deps.asr, "language", "") in amd.WORD_LANGUAGES
         self.voicemail_cue = amd.VoicemailCue()
         self.voicemail_ready = asyncio.Event()  # a voicemail message may start (beep over, or silence)
         self.voicemail_started = False
@@ -479,7 +481,7 @@ class _Dialogue:
                     quiet = not heard_greeting and self.stream_ms >= OPENING_SILENCE_MS
                     if quiet or isinstance(event, SpeechEnd) or self.stream_ms >= OPENING_MAX_MS:
                         self._open()
-                self._track_amd(frame, is_speech, self.partial)
+                self._track_amd(frame, is_speech, self.partial if self.amd_words else "")
                 if self.barge.on_frame(FRAME_MS, is_speech) and self.bot_speaking:
                     self.inbox.put_nowait(_Signal("barge_in"))
                 if isinstance(event, SpeechStart):

@@ -1,8 +1,8 @@
 """Hybrid answering-machine detection: per-frame evidence, a pure verdict, one detector per call.
 
-Evidence, strongest first: a steady beep tone, voicemail words in the transcript, a greeting that
-goes on (speech with only short pauses) longer than a person answering talks, many words, Asterisk's
-own AMD result (AMDSTATUS/AMDCAUSE). A short greeting followed by a silence is a person waiting for
+Evidence, strongest first: a steady beep tone, voicemail words in the transcript, Asterisk's own
+AMD result (AMDSTATUS/AMDCAUSE), a greeting that goes on (speech with only short pauses) longer
+than a person answering talks, many words. A short greeting followed by a silence is a person waiting for
 an answer; so is a line where nobody speaks. Time comes from the 20 ms frame clock: a frame that
 did not arrive is fed as silence by the session, so a quiet callee never stretches the window.
 
@@ -27,6 +27,7 @@ BEEP_TONALITY = 0.9  # share of the frame's energy around the peak frequency
 BEEP_MIN_RMS = 300.0  # about -40 dBFS
 BEEP_MAX_DRIFT_HZ = 20.0  # from the first frame of the run: a sweep is not a beep
 ONSET_MS = 60  # voiced time that starts the greeting (shorter: a click)
+WORD_LANGUAGES = ("fr", "en")  # ASR models whose words (phrases, counts) are AMD evidence
 
 # Voicemail phrases (accent-free, as produced by normalize_words); user-facing French kept in one place.
 VOICEMAIL_PHRASES = (

@@ -75,13 +75,19 @@ def load_manifest(path: Path) -> list[LabelledClip]:
 def frame_measures(pcm: bytes) -> Iterator[tuple[bool, float | None]]:
     """Per 20 ms frame of the clip then endless silence: (VAD decision, beep-band tone frequency)."""
     vad = VadStream(WebRtcVad(VAD_AGGRESSIVENESS, FRAME_MS))
-    silence = bytes(FRAME_BYTES)
-    for index in range(MAX_FRAMES):
+    for index in range(MAX_FRAMES):  # past the clip's end the slice is empty: a silent frame
         frame = pcm[index * FRAME_BYTES : (index + 1) * FRAME_BYTES].ljust(FRAME_BYTES, b"\0")
-        if index * FRAME_BYTES >= len(pcm):
-            frame = silence
         for is_speech, _ in vad.process(frame):
             yield is_speech, tone_frequency(frame)
+
+
+@dataclass(frozen=True)
+class ClipVerdict:
+    """What the detector said about a clip, and when."""
+
+    verdict: str
+    reason: str
+    decision_ms: int
 
 
 def run_detector(detector: AmdDetector, measures: Iterator[tuple[bool, float | None]]) -> ClipVerdict:
@@ -94,15 +100,6 @@ def run_detector(detector: AmdDetector, measures: Iterator[tuple[bool, float | N
     if decision is None:
         return ClipVerdict(AmdVerdict.NOTSURE.value, "no decision", MAX_FRAMES * FRAME_MS)
     return ClipVerdict(decision.verdict.value, decision.reason, detector.decided_at_ms or 0)
-
-
-@dataclass(frozen=True)
-class ClipVerdict:
-    """What the detector said about a clip, and when."""
-
-    verdict: str
-    reason: str
-    decision_ms: int
 
 
 def classify_clip(path: Path, bias: str = "balanced") -> ClipVerdict:
