@@ -1,10 +1,10 @@
 """The fault table: whatever the language model replies, on the live turn or in the post-call
 analysis, the call goes on with the keyword fast path and the lead is written.
 
-Each bad reply kind is served by the fake Ollama for every request of one real conversation
-(`converse`: webrtcvad on espeak-ng speech, the patrimoine scenario, Postgres): the first caller
-line is one the keywords are unsure about, so the live turn asks the model; the hang-up asks it
-for the analysis.
+Each bad reply kind is served by the fake Ollama to one lane of a real conversation (`converse`:
+webrtcvad on espeak-ng speech, the patrimoine scenario, Postgres), the other lane getting a good
+answer: the first caller line is one the keywords are unsure about, so the live turn asks the
+model; the hang-up asks it for the analysis.
 """
 
 from __future__ import annotations
@@ -47,27 +47,48 @@ def _count(lane: str, reason: str) -> float:
     return float(NLP_FALLBACKS.labels(lane=lane, reason=reason)._value.get())
 
 
-@pytest.mark.parametrize("kind", FAULTS)
+GOOD_LIVE = Reply({"intent": "no", "certitude": "forte"})
+SUMMARY = "Le contact n'est pas intéressé par le bilan d'épargne proposé."
+GOOD_ANALYSIS = Reply(
+    {"summary": SUMMARY, "sentiment": "neutral", "rationale": "Le contact refuse poliment."}
+)
+
+
+def _sources(conn: Conn, call_id: int) -> list[object]:
+    rows = conn.execute(
+        "SELECT nlu_source FROM turns WHERE call_id = %s AND speaker = 'caller' ORDER BY seq", (call_id,)
+    ).fetchall()
+    return [r["nlu_source"] for r in rows]
+
+
+CASES = [(kind, lane) for kind in FAULTS for lane in ("live", "analysis")]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{kind}-{lane}" for kind, lane in CASES])
 async def test_a_bad_model_reply_never_costs_the_call_nor_the_lead(
-    kind: str, conn: Conn, pool: AsyncConnectionPool, tts: CachedTts, claimed: ClaimedCall
+    case: tuple[str, str], conn: Conn, pool: AsyncConnectionPool, tts: CachedTts, claimed: ClaimedCall
 ) -> None:
-    reply, reason = FAULTS[kind]
-    before = {lane: _count(lane, reason) for lane in ("live", "analysis")}
-    async with running(FakeOllama(script=[reply])) as fake:
+    kind, lane = case
+    bad, reason = FAULTS[kind]
+    script = [bad, GOOD_ANALYSIS] if lane == "live" else [GOOD_LIVE, bad]
+    before = {name: _count(name, reason) for name in ("live", "analysis")}
+    async with running(FakeOllama(script=script)) as fake:
         nlu = NluService(fake.url, "qwen2.5:3b", budget_ms=300, filler_ms=0, analysis_budget_ms=1000)
         live, result, _ = await converse(pool, tts, claimed, [UNSURE, REFUSAL], nlu=nlu)
 
-    assert caller_turns(conn, live.call_id) == [(UNSURE, "intro", "unknown"), (REFUSAL, "intro", "no")]
-    sources = conn.execute(
-        "SELECT nlu_source FROM turns WHERE call_id = %s AND speaker = 'caller' ORDER BY seq", (live.call_id,)
-    ).fetchall()
-    assert [r["nlu_source"] for r in sources] == ["fallback", "fast"]
     lead = lead_of(conn, live.call_id)
-    assert lead["status"] == "not_interested" and lead["summary_source"] == "fallback"
-    assert isinstance(lead["summary"], str) and "pas intéressé" in lead["summary"]
-    assert {lane: _count(lane, reason) - before[lane] for lane in before} == {"live": 1, "analysis": 1}
+    assert lead["status"] == "not_interested" and not result.dnc and result.callback_at is None
+    if lane == "live":  # the keywords go on: a re-prompt, then the refusal
+        assert caller_turns(conn, live.call_id) == [(UNSURE, "intro", "unknown"), (REFUSAL, "intro", "no")]
+        assert _sources(conn, live.call_id) == ["fallback", "fast"]
+        assert (lead["summary"], lead["summary_source"]) == (SUMMARY, "llm")
+    else:  # the model's answer steered the call; the summary is the heuristic one
+        assert caller_turns(conn, live.call_id)[0] == (UNSURE, "intro", "no")
+        assert _sources(conn, live.call_id)[0] == "llm"
+        assert lead["summary_source"] == "fallback" and "pas intéressé" in str(lead["summary"])
+    after = {name: _count(name, reason) - before[name] for name in before}
+    assert after == {"live": int(lane == "live"), "analysis": int(lane == "analysis")}
     assert [body["messages"][0]["content"][:12] for body in fake.requests] == ["Tu analyses ", "Tu résumes u"]
-    assert not result.dnc and result.callback_at is None
 
 
 async def test_a_missing_model_is_asked_once_and_the_call_goes_on(
