@@ -30,7 +30,7 @@ REPO = BENCH_DIR.parent
 SCRIPTS = REPO / "tests" / "data" / "amd_greetings.tsv"
 AUDIO_DIR = REPO.parent / "shared" / "audio"
 DEFAULT_DIR = REPO / "build" / "amd-corpus"
-BUILDER_VERSION = "6"
+BUILDER_VERSION = "7"
 HELD_OUT_PERCENT = 40  # share of script ids in the held-out split (never tuned on)
 SPLIT_SALT = "amd-split-v1"
 VARIANTS = 2  # spoken variants per script
@@ -53,6 +53,7 @@ class Clip:
     script: str  # script id (split key)
     kind: str
     beep_ms: int | None  # beep onset from the clip start, when the clip has one
+    snr_db: float | None = None  # room noise mixed in (synthesized clips), speech-to-noise ratio
 
 
 def split_of(script_id: str) -> str:
@@ -82,10 +83,11 @@ def write_manifest(path: Path, clips: list[Clip]) -> None:
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["file", "label", "split", "source", "script", "kind", "beep_ms"])
+        writer.writerow(["file", "label", "split", "source", "script", "kind", "beep_ms", "snr_db"])
         for c in clips:
             beep = "" if c.beep_ms is None else str(c.beep_ms)
-            writer.writerow([c.file, c.label, c.split, c.source, c.script, c.kind, beep])
+            snr = "" if c.snr_db is None else f"{c.snr_db:g}"
+            writer.writerow([c.file, c.label, c.split, c.source, c.script, c.kind, beep, snr])
     tmp.replace(path)
 
 
@@ -147,17 +149,19 @@ def synth_clips(out_dir: Path, variants: int) -> list[Clip]:
             for v in range(variants):
                 rng = random.Random(f"{SPLIT_SALT}:{script.id}:{v}")
                 name = f"synth/{script.id}_{v}.wav"
-                samples, beep_ms = _render(script, rng, Path(tmp), noises, beep_files)
+                samples, beep_ms, snr = _render(script, rng, Path(tmp), noises, beep_files)
                 write_wav(out_dir / name, samples.astype("<i2").tobytes())
                 clips.append(
-                    Clip(name, script.label, split_of(script.id), "synth", script.id, script.kind, beep_ms)
+                    Clip(
+                        name, script.label, split_of(script.id), "synth", script.id, script.kind, beep_ms, snr
+                    )
                 )
     return clips
 
 
 def _render(
     script: Script, rng: random.Random, tmp: Path, noises: list[np.ndarray], beeps: list[np.ndarray]
-) -> tuple[np.ndarray, int | None]:
+) -> tuple[np.ndarray, int | None, float | None]:
     voices = EN_VOICES if script.lang == "en" else FR_VOICES
     name = f"{rng.choice(voices)}+{rng.choice(VOICE_VARIANTS)}"
     speed, pitch = rng.randint(135, 195), rng.randint(25, 75)
@@ -186,7 +190,7 @@ def _render(
         bed = np.tile(noise, reps + 1)[start : start + len(speech)]
         bed *= level / (10 ** (noise_snr / 20)) / (float(np.sqrt(np.mean(bed**2))) or 1.0)
         speech = speech + bed
-    return np.clip(speech, -32768, 32767).round(), beep_ms
+    return np.clip(speech, -32768, 32767).round(), beep_ms, noise_snr
 
 
 def _room_noises() -> list[np.ndarray]:
