@@ -23,8 +23,8 @@ DEFAULT_STRINGS = MappingProxyType(
     }
 )
 
-_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = (
     "janvier",
     "février",
     "mars",
@@ -43,4 +43,4 @@ _MONTHS = (
 def spoken_datetime(moment_weekday: int, day: int, month: int, hour: int, minute: int) -> str:
     """French spoken form: ``"le mardi 24 novembre à 14 heures 30"``."""
     clock = f"{hour} heures" + (f" {minute:02d}" if minute else "")
-    return f"le {_WEEKDAYS[moment_weekday]} {day} {_MONTHS[month - 1]} à {clock}"
+    return f"le {WEEKDAYS[moment_weekday]} {day} {MONTHS[month - 1]} à {clock}"

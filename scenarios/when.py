@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from scenarios.strings import WEEKDAYS
 from services.nlp.text import normalize
 
 _NUMBERS = {
@@ -44,14 +45,14 @@ _NUMBERS = {
     "quarante": 40,
 }
 _NUMBER_RE = re.compile(r"\b(" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + r")\b")
-_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _RELATIVE = re.compile(r"\bdans (\d+) (heures?|h|minutes?|min)\b")
 _CLOCK = re.compile(r"\b(\d{1,2}) ?h(?:eures?)?(?: ?(\d{1,2})\b)?( et demie?| et quart| moins le quart)?")
 _PARTS = {"matin": 10, "apres midi": 15, "soir": 19}
 DEFAULT_HOUR = 10
 
 
-def _digits(text: str) -> str:
+def digits(text: str) -> str:
+    """French number words as digits ("dix huit" -> "18")."""
     return _NUMBER_RE.sub(lambda m: str(_NUMBERS[m.group(1)]), text)
 
 
@@ -62,7 +63,7 @@ def _day_offset(text: str, now: datetime) -> int | None:
         return 1
     if "aujourd hui" in text or re.search(r"\bce (matin|soir)\b|\bcet apres midi\b|\btout a l heure\b", text):
         return 0
-    for index, name in enumerate(_WEEKDAYS):
+    for index, name in enumerate(WEEKDAYS):
         if re.search(rf"\b{name}\b", text):
             ahead = (index - now.weekday()) % 7
             return ahead or 7
@@ -96,7 +97,7 @@ def _clock(text: str) -> tuple[int, int] | None:
 
 def parse_when(text: str, now: datetime) -> datetime | None:
     """The moment described by ``text`` relative to ``now`` (aware), or ``None``."""
-    words = _digits(normalize(text))
+    words = digits(normalize(text))
     half = re.search(r"\bdans (1 )?(demi heure|quart d heure)\b", words)
     if half:
         minutes = 30 if half.group(2) == "demi heure" else 15
