@@ -67,7 +67,15 @@ class Hangup:
     """The caller hung up."""
 
 
-Event = Intent | Silence | NoMatch | Timeout | BargeIn | AmdVerdict | Hangup
+@dataclass(frozen=True)
+class BookingResult:
+    """The booking dialogue of a ``book`` step ended: an appointment (``booked``) or none."""
+
+    outcome: Literal["booked", "no_slot"]
+    summary: str = ""  # e.g. "mardi 12 janvier à 10 h avec Claire Martin"
+
+
+Event = Intent | Silence | NoMatch | Timeout | BargeIn | AmdVerdict | Hangup | BookingResult
 
 # ---- actions ------------------------------------------------------------------------------
 
@@ -118,6 +126,16 @@ class AddDnc:
 
 
 @dataclass(frozen=True)
+class Book:
+    """Offer the caller an appointment with an adviser (``skill``: "" for any); the adapter runs
+    the booking dialogue and answers with a :class:`BookingResult`."""
+
+    skill: str
+    step: str
+    timeout_s: float
+
+
+@dataclass(frozen=True)
 class LeaveVoicemail:
     """Leave a message on an answering machine."""
 
@@ -138,7 +156,7 @@ class Finish:
     objections: tuple[str, ...] = ()  # objections the caller raised, in order
 
 
-Action = Say | StopSpeaking | EndCall | Transfer | ScheduleCallback | AddDnc | LeaveVoicemail | Finish
+Action = Say | StopSpeaking | EndCall | Transfer | ScheduleCallback | AddDnc | LeaveVoicemail | Book | Finish
 
 # ---- state --------------------------------------------------------------------------------
 
@@ -222,6 +240,8 @@ class Engine:
                 return self._follow(state, "no_match", event)
             case Intent():
                 return self._intent(state, event)
+            case BookingResult():
+                return self._booked(state, event)
         raise TypeError(f"unknown event {event!r}")  # pragma: no cover - exhaustive match
 
     def nlu_context(self, state: CallState) -> NluContext:
@@ -295,6 +315,8 @@ class Engine:
 
     def _follow(self, state: CallState, kind: str, event: Event) -> tuple[CallState, list[Action]]:
         step = self._current(state)
+        if step.action == "book":
+            return state, []  # the booking dialogue (the adapter's) handles silences and the rest
         transition = step.on.get("unknown") if isinstance(event, Intent) and "unknown" in step.on else None
         transition = transition or step.on[kind]
         return self._retry(state, step, kind, transition, [])
@@ -338,6 +360,18 @@ class Engine:
         actions: list[Action] = [ScheduleCallback(at, raw), Say(self._text(state, text), step=state.step)]
         return self._finish(state, actions, "callback", "callback")
 
+    def _booked(self, state: CallState, event: BookingResult) -> tuple[CallState, list[Action]]:
+        step = self._current(state)
+        if step.action != "book":
+            return state, []
+        answers = {
+            **state.answers,
+            "appointment": MappingProxyType({"intent": event.outcome, "text": event.summary}),
+        }
+        return self._enter(
+            replace(state, answers=MappingProxyType(answers)), step.on[event.outcome].target, []
+        )
+
     def _machine(self, state: CallState) -> tuple[CallState, list[Action]]:
         voicemail = self.scenario.voicemail
         if self.scenario.on_machine == "voicemail" and voicemail is not None:
@@ -361,6 +395,8 @@ class Engine:
         if step.action == "callback":
             state = replace(state, awaiting_callback=True)
             return state, [*actions, *said]
+        if step.action == "book":
+            return state, [*actions, *said, Book(step.skill, step.name, step.timeout_s)]
         if step.action == "dnc":
             return self._finish(state, [*actions, AddDnc(""), *said], step.status or "do_not_call", "dnc")
         if step.action == "transfer":

@@ -21,7 +21,8 @@ from services.nlp.objections import ObjectionSpec
 GLOBAL_INTENTS = ("do_not_call", "callback", "who_are_you", "insult", "wrong_person")
 BASE_INTENTS = ("yes", "no", "unknown", *GLOBAL_INTENTS)
 SIGNALS = ("silence", "no_match")
-ACTIONS = ("hangup", "transfer", "callback", "dnc")
+ACTIONS = ("hangup", "transfer", "callback", "dnc", "book")
+BOOK_OUTCOMES = ("booked", "no_slot")  # where a book step goes: an appointment, or none fits
 STATUSES = ("qualified", "not_interested", "callback", "do_not_call", "unreachable")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 RESUME = "resume"  # an objection's ``then``: ask the interrupted step's question again
@@ -56,8 +57,9 @@ class Step:
     answer_key: str = ""
     intents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     timeout_s: float = 6.0
-    action: str = ""  # hangup | transfer | callback | dnc | "" (a question)
+    action: str = ""  # hangup | transfer | callback | dnc | book | "" (a question)
     endpoint: str = ""
+    skill: str = ""  # book: the advisers' skill ("" for any adviser)
     status: str = ""
     branch: tuple[str, str] | None = None  # (if qualified, otherwise)
     barge_in: bool = True
@@ -123,7 +125,7 @@ class Scenario:
 
     def allowed_intents(self, step: str) -> tuple[str, ...]:
         """Intents the caller may use at ``step``: its ``on`` intents plus the global ones."""
-        own = {key for key in self.steps[step].on if key not in SIGNALS}
+        own = {key for key in self.steps[step].on if key not in SIGNALS and key not in BOOK_OUTCOMES}
         return tuple(sorted(own | set(self.global_intents)))
 
     def slots(self) -> list[tuple[str, str, Prompt]]:
@@ -236,6 +238,7 @@ def _step(reader: _Reader, name: str, raw: Any, defaults: Mapping[str, Transitio
         "status",
         "branch",
         "barge_in",
+        "skill",
     }
     unknown = set(raw) - allowed
     if unknown:
@@ -270,8 +273,18 @@ def _step(reader: _Reader, name: str, raw: Any, defaults: Mapping[str, Transitio
         for signal in SIGNALS:
             if signal not in on:
                 reader.report(f"no '{signal}' handler (add it to the step or to defaults)", name, "on")
+    elif action == "book":
+        for key, value in reader.typed(raw.get("on", {}), dict, name, "on").items():
+            if key not in BOOK_OUTCOMES:
+                raise reader.fail(f"a book step goes on booked or no_slot, not {key!r}", name, f"on.{key}")
+            on[key] = reader.transition(value, name, f"on.{key}")
+        for outcome in BOOK_OUTCOMES:
+            if outcome not in on:
+                reader.report(f"a book step needs 'on.{outcome}'", name, "on")
     elif "on" in raw:
-        raise reader.fail("'on' is only for question steps (not with action or branch)", name, "on")
+        raise reader.fail("'on' is only for question and book steps", name, "on")
+    if "skill" in raw and action != "book":
+        raise reader.fail("'skill' is only for book steps", name, "skill")
     status = reader.typed(raw.get("status", ""), str, name, "status")
     if status and status not in STATUSES:
         raise reader.fail(f"unknown status {status!r} (one of {', '.join(STATUSES)})", name, "status")
@@ -293,6 +306,7 @@ def _step(reader: _Reader, name: str, raw: Any, defaults: Mapping[str, Transitio
         status=status,
         branch=branch,
         barge_in=reader.typed(raw.get("barge_in", True), bool, name, "barge_in"),
+        skill=reader.typed(raw.get("skill", ""), str, name, "skill"),
     )
 
 
@@ -328,7 +342,11 @@ def _check_graph(
                 reader.report(f"unknown target step {target!r}", step.name, field_)
         for prefix, keys in (("on", step.on), ("score", step.score)):
             for key in keys:
-                if key not in known and key not in SIGNALS:
+                if (
+                    key not in known
+                    and key not in SIGNALS
+                    and not (step.action == "book" and key in BOOK_OUTCOMES)
+                ):
                     message = f"intent {key!r} is not defined (add it under intents:)"
                     reader.report(message, step.name, f"{prefix}.{key}")
     for step in steps.values():

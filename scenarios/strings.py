@@ -20,6 +20,11 @@ DEFAULT_STRINGS = MappingProxyType(
         "transfer_failed": "Nos conseillers sont tous occupés pour le moment. Un conseiller vous rappellera "
         "très vite. Merci et bonne journée !",
         "max_duration": "Je dois malheureusement écourter notre échange. Merci pour votre temps, au revoir.",
+        "booking_which": "Pardon, lequel vous arrange ?",
+        "booking_other": "Je comprends.",
+        "booking_nothing_then": "Je n'ai malheureusement rien de libre à ce moment-là.",
+        "booking_taken": "Ce créneau vient d'être pris, je suis désolé.",
+        "booking_confirmed": "C'est noté : rendez-vous {when}. Vous recevrez une confirmation.",
     }
 )
 
