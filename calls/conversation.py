@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from calls.booking import BookingDialog, Reply, SlotSource
 from calls.controller import LiveCall
 from calls.outcomes import ConversationResult
 from calls.store import CallStore, LeadRecord, TurnRecord
@@ -53,6 +54,7 @@ OPENING_SILENCE_MS = 800  # nobody said "Allô ?" this long after the answer: th
 OPENING_MAX_MS = 4000  # the callee still talks this long after the answer: the bot starts anyway
 ASR_CHUNK_FRAMES = 5  # decode caller audio 100 ms at a time
 PREROLL_FRAMES = 15  # audio kept before the speech onset so ASR hears the first syllable
+BOOKING_INTERRUPTIONS = ("do_not_call", "insult", "wrong_person", "who_are_you")  # the engine answers these
 
 
 class Recognizer(Protocol):
@@ -92,6 +94,7 @@ class ConversationDeps:
     vad_aggressiveness: int = 2
     recordings_dir: Path | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    slots: Callable[[LiveCall], SlotSource] | None = None  # advisers' diary for book steps (None: none)
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     synthesizing: dict[str, asyncio.Task[bytes]] = field(default_factory=dict)
@@ -157,8 +160,9 @@ class _EndOfSpeech:
 
 @dataclass(frozen=True)
 class _Signal:
-    kind: str  # "barge_in" | "silence" | "max_duration" | "media_end" | "amd"
+    kind: str  # "barge_in" | "silence" | "max_duration" | "media_end" | "amd" | "booking"
     verdict: amd.AmdDecision | None = None
+    booking: Reply | None = None  # "booking": how the booking dialogue ended
 
 
 _Inbox = asyncio.Queue[_CallerTurn | _Signal]
@@ -211,6 +215,7 @@ class _Dialogue:
         self.transcript: list[Turn] = []
         live.result = ConversationResult()
         self.finished = False
+        self.booking: BookingDialog | None = None  # the booking dialogue of a book step, while it runs
         self.media_ended = False
         self.opening = asyncio.Event()  # the callee's greeting is over (or never came): the bot may speak
         self.opening_end_ms = 0
@@ -270,6 +275,8 @@ class _Dialogue:
             transcriber.cancel()
             await asyncio.gather(listener, transcriber, return_exceptions=True)
             await recognizer.close()
+            if self.booking is not None:  # hung up before confirming: the held slot is free again
+                await self.booking.release(self.deps.clock())
             count_answered_call(
                 self.live.claimed.campaign_name,
                 heard_bot=self.bot_turn is not None,
@@ -287,7 +294,12 @@ class _Dialogue:
             await self._barge_in()
             return eng.BargeIn()
         if item.kind == "silence":
+            if self.booking is not None:
+                return await self._booking_turn(state, "")
             return eng.Silence()
+        if item.kind == "booking":
+            assert item.booking is not None and item.booking.outcome in ("booked", "no_slot")
+            return eng.BookingResult(item.booking.outcome, item.booking.summary)  # type: ignore[arg-type]
         if item.kind == "max_duration":
             return eng.Timeout(kind="max_duration")
         if item.kind == "media_end":
@@ -335,7 +347,38 @@ class _Dialogue:
         await self._log_caller(state, turn, intent, nlu.source)
         if not said_filler:
             self.pending_latency_from = turn.decided_at
+        if self.booking is not None and intent.name not in BOOKING_INTERRUPTIONS:
+            return await self._booking_turn(state, turn.text)
         return intent
+
+    # ------------------------------------------------------------------ booking
+
+    async def _start_booking(self, state: eng.CallState, action: eng.Book) -> None:
+        """Open the booking dialogue of a book step and make the first offer."""
+        if self.deps.slots is None:
+            self.inbox.put_nowait(_Signal("booking", booking=Reply("", outcome="no_slot")))
+            return
+        strings = dict(self.engine.scenario.strings)
+        self.booking = BookingDialog(
+            self.deps.slots(self.live), action.skill, self.live.claimed.timezone, strings
+        )
+        reply = await self.booking.start(self.deps.clock())
+        await self._booking_reply(state, reply, action.timeout_s)
+
+    async def _booking_turn(self, state: eng.CallState, text: str) -> eng.Event | None:
+        """The caller answered an offer or a confirmation (``""``: silence)."""
+        assert self.booking is not None
+        reply = await self.booking.hear(text, self.deps.clock())
+        return await self._booking_reply(state, reply, self.engine.scenario.steps[state.step].timeout_s)
+
+    async def _booking_reply(self, state: eng.CallState, reply: Reply, timeout_s: float) -> eng.Event | None:
+        if reply.say:
+            await self._speak(reply.say, None, state.step, 0.0 if reply.outcome else timeout_s)
+        if reply.outcome is None:
+            return None
+        self.booking = None
+        self.inbox.put_nowait(_Signal("booking", booking=reply))
+        return None
 
     # ------------------------------------------------------------------ actions
 
@@ -359,6 +402,8 @@ class _Dialogue:
                     self.finished = True
                 case eng.Transfer():
                     await self._transfer(action.endpoint)
+                case eng.Book():
+                    await self._start_booking(state, action)
                 case eng.ScheduleCallback():
                     self.result = ConversationResult(
                         machine=self.result.machine, callback_at=action.at, dnc=self.result.dnc

@@ -11,11 +11,14 @@ import socket
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from typing import Any
 
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
+from calls.appointment_notice import notify
 from calls.ari_health import AriHealth
+from calls.booking import DatabaseSlots
 from calls.controller import Controller, ControllerOptions, LiveCall, Preflight
 from calls.conversation import ConversationDeps, ScenarioConversation
 from calls.jobs import robot_jobs
@@ -26,6 +29,7 @@ from calls.scheduler import JobRunner
 from calls.session import Conversation, MediaCallSession, MediaTransportConfig
 from calls.startup import log_components
 from calls.store import CallStore
+from campaigns.appointments import BookingFor
 from scenarios import library
 from scenarios.engine import Engine
 from scenarios.strings import DEFAULT_STRINGS
@@ -47,6 +51,8 @@ LOOP_LAG_INTERVAL_S = 0.25  # minibot_event_loop_lag_seconds: one sample every 2
 
 # ~15 s of the bot's voice: enough to warm a recognizer's graph cache (~4 s of CPU each)
 WARM_UP_STRINGS = ("reprompt_no_match", "reprompt_silence", "callback_ask", "dnc")
+
+_NOTICES: set[asyncio.Task[None]] = set()  # advisers' appointment notices being sent
 
 ConversationFactory = Callable[[AsyncConnectionPool], Conversation]
 
@@ -101,10 +107,24 @@ class ScenarioConversationFactory:
             voice=self.settings.tts_voice,
             vad_aggressiveness=self.settings.vad_aggressiveness,
             recordings_dir=self.settings.recordings_dir,
+            slots=functools.partial(diary, pool, self.settings),
         )
 
     def __call__(self, pool: AsyncConnectionPool) -> Conversation:
         return ScenarioConversation(self.deps(pool))
+
+
+def diary(pool: AsyncConnectionPool, settings: Settings, live: LiveCall) -> DatabaseSlots:
+    """The advisers' diary for one call's book step; the adviser is told of each booking."""
+    claimed = live.claimed
+    who = BookingFor(live.call_id, claimed.contact_id, claimed.campaign_id)
+
+    async def tell_adviser(row: dict[str, Any]) -> None:
+        task = asyncio.create_task(notify(settings, row), name=f"appointment-{row['id']}")
+        _NOTICES.add(task)  # referenced until done: the notice never blocks the call, nor is lost
+        task.add_done_callback(_NOTICES.discard)
+
+    return DatabaseSlots(pool, who, tell_adviser)
 
 
 def scenario_conversation(settings: Settings) -> ScenarioConversationFactory:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
 
+from calls.booking import BookingDialog, MemorySlots, Reply
 from commands.common import console, settings
-from scenarios.chat import Understood, keyword_classifier, run_chat
+from scenarios.chat import BookingTurn, Understood, keyword_classifier, run_chat
 from scenarios.engine import Engine, NluContext
 from scenarios.library import resolve
 from services.nlp.llm import NluService
@@ -23,6 +25,34 @@ def _read() -> str | None:
         return None
 
 
+class DiaryBooker:
+    """The chat's booking dialogue, on an in-memory diary (one adviser, weekday hours)."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        strings: dict[str, str],
+        now: Callable[[], datetime],
+        diary: MemorySlots | None = None,
+    ) -> None:
+        self.loop, self.strings, self.now = loop, strings, now
+        self.diary = diary or MemorySlots()
+        self.dialog: BookingDialog | None = None
+
+    def start(self, skill: str) -> BookingTurn:
+        now = self.now()
+        self.dialog = BookingDialog(self.diary, skill, str(now.tzinfo), self.strings)
+        return self._turn(self.dialog.start(now))
+
+    def hear(self, text: str) -> BookingTurn:
+        assert self.dialog is not None
+        return self._turn(self.dialog.hear(text, self.now()))
+
+    def _turn(self, step: Coroutine[Any, Any, Reply]) -> BookingTurn:
+        reply = self.loop.run_until_complete(step)
+        return BookingTurn(reply.say, reply.outcome, reply.summary)
+
+
 def chat_command(
     scenario: Annotated[str, typer.Argument(help="Library scenario name or YAML file.")],
     first_name: Annotated[str, typer.Option(help="Contact first name for {first_name}.")] = "Marie",
@@ -30,7 +60,9 @@ def chat_command(
     llm: Annotated[bool, typer.Option("--llm", help="Ask Ollama when the keywords are unsure.")] = False,
     tz: Annotated[str, typer.Option(help="Time zone for callback times.")] = "Europe/Paris",
 ) -> None:
-    """Talk to a scenario in the terminal (empty line = silence; /machine /bargein /hangup /timeout)."""
+    """Talk to a scenario in the terminal (empty line = silence; /machine /bargein /hangup /timeout).
+
+    A ``book`` step books in a demo adviser's diary (weekdays 9:00–12:30 and 14:00–18:00)."""
     engine = Engine(resolve(scenario))
     zone = ZoneInfo(tz)
     classifier = keyword_classifier
@@ -64,6 +96,7 @@ def chat_command(
             contact_vars={"first_name": first_name, "last_name": last_name},
             classifier=classifier,
             now=lambda: datetime.now(zone),
+            booker=DiaryBooker(loop, dict(engine.scenario.strings), lambda: datetime.now(zone)),
         )
     finally:
         loop.close()

@@ -75,6 +75,14 @@ class Settings:
     dnc_max_age_days: int = 60
     reports_dir: Path = field(default_factory=lambda: _default_data_dir() / "reports")
     summary_webhook_url: str = ""
+    # Appointments: the adviser's notice (an .ics file always; webhook and e-mail when set)
+    appointment_webhook_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "minibot@localhost"
+    smtp_starttls: bool = True
     # Business metrics: what calls cost (per call placed, per minute of talk)
     cost_per_call: float = 0.0
     cost_per_minute: float = 0.0

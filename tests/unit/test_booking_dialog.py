@@ -3,12 +3,17 @@ fall back to a callback, a collision with another call, and a hangup during the 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from calls.booking import BookingDialog, MemorySlots
+from commands.simulate_chat import DiaryBooker
+from scenarios.chat import run_chat
+from scenarios.engine import Engine
+from scenarios.library import resolve
 from scenarios.strings import DEFAULT_STRINGS
 
 pytestmark = pytest.mark.unit
@@ -95,3 +100,47 @@ async def test_a_no_to_the_confirmation_offers_again() -> None:
     await talk.hear("le premier", MONDAY_11H)
     reply = await talk.hear("non finalement", MONDAY_11H)
     assert reply.say.startswith("Je comprends. Je peux vous proposer") and talk.held is None
+
+
+QUALIFIED = ["oui", "oui", "oui", "non", "non merci", "oui"]  # patrimoine up to the booking offer
+
+
+def _chat(lines: list[str], diary: MemorySlots) -> tuple[str, str, str]:
+    loop = asyncio.new_event_loop()
+    out: list[str] = []
+    feed = iter(lines)
+    try:
+        state = run_chat(
+            Engine(resolve("patrimoine")),
+            lambda: next(feed, None),
+            out.append,
+            now=lambda: MONDAY_11H,
+            booker=DiaryBooker(loop, dict(DEFAULT_STRINGS), lambda: MONDAY_11H, diary),
+        )
+    finally:
+        loop.close()
+    return "\n".join(out), state.status, state.step
+
+
+def test_chat_simulator_books_a_whole_appointment() -> None:
+    diary = MemorySlots()
+    text, status, step = _chat([*QUALIFIED, "le premier", "oui"], diary)
+    assert "📅 booking an appointment (patrimoine)" in text
+    assert "Je récapitule : rendez-vous le lundi 11 janvier à 14 h avec Claire Martin" in text
+    assert "[BookingResult] book_meeting → goodbye_booked" in text
+    assert (status, step) == ("qualified", "goodbye_booked") and diary.confirmed == {1}
+
+
+def test_chat_simulator_counter_proposal_and_collision() -> None:
+    diary = MemorySlots()
+    _chat([*QUALIFIED, "le premier", "oui"], diary)  # an earlier call took Monday 14 h
+    text, status, _ = _chat([*QUALIFIED, "plutôt mercredi après 16 h", "le premier", "oui"], diary)
+    assert "Je peux vous proposer lundi 11 janvier à 15 h" in text  # 14 h is booked already
+    assert "Je peux vous proposer mercredi 13 janvier à 16 h, ou mercredi à 17 h" in text
+    assert "rendez-vous mercredi 13 janvier à 16 h avec Claire Martin" in text and status == "qualified"
+
+
+def test_chat_simulator_falls_back_to_a_callback() -> None:
+    text, status, _ = _chat([*QUALIFIED, "aucun", "ni l'un ni l'autre", "demain à 18 h"], MemorySlots())
+    assert "book_meeting → ask_callback" in text
+    assert status == "callback"
