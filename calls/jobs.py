@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from calls.scheduler import JobContext, JobSpec, daily, every
-from campaigns import dnc, queue, reports, retention, scheduling
+from campaigns import appointments, dnc, queue, reports, retention, scheduling
 from campaigns.compliance import zone
 from services import db
 from services.config import Settings
@@ -51,6 +51,11 @@ async def apply_schedules(ctx: JobContext) -> dict[str, Any]:
 async def reap_leases(ctx: JobContext) -> dict[str, Any]:
     """Expired leases (a robot that died) go back to pending with their attempt given back."""
     return {"reaped": await queue.reap_expired(ctx.pool, now=ctx.now)}
+
+
+async def release_expired_holds(ctx: JobContext) -> dict[str, Any]:
+    """Appointment holds of calls that ended without confirming (a robot that died) free their slot."""
+    return {"released": await appointments.expire_holds(ctx.pool, ctx.now)}
 
 
 async def purge_retention(ctx: JobContext) -> dict[str, Any]:
@@ -165,6 +170,7 @@ def robot_jobs(settings: Settings) -> list[JobSpec]:
     return [
         JobSpec("campaign_schedule", "Campaign schedules and gates", every(30), apply_schedules),
         JobSpec("lease_reaper", "Return expired leases to the queue", every(60), reap_leases),
+        JobSpec("appointment_holds", "Release expired appointment holds", every(60), release_expired_holds),
         JobSpec(
             "retention_purge", "Purge recordings and transcripts", daily(time(3, 15), tz), purge_retention
         ),

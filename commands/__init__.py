@@ -21,6 +21,11 @@ GROUPS: dict[str, tuple[str, str]] = {
     "simulate": ("commands.simulate", "The simulated PBX and simulated conversations."),
     "models": ("commands.models", "Speech models: download and inspect Vosk models."),
     "jobs": ("commands.jobs", "Scheduled jobs: what runs when, and how it went."),
+    "advisers": (
+        "commands.advisers",
+        "Advisers: who the bot books appointments with, their hours and calendars.",
+    ),
+    "appointments": ("commands.appointments", "Appointments booked by the bot: list, move, cancel."),
     "amd": ("commands.amd", "Answering-machine detection: evaluate and tune it on your own recordings."),
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,8 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from calls.controller import Controller, ControllerOptions
+from calls.booking import SlotSource
+from calls.controller import Controller, ControllerOptions, LiveCall
 from calls.conversation import ConversationDeps, ScenarioConversation, scenario_texts
 from calls.runner import build_controller
 from calls.store import CallStore
@@ -79,6 +81,7 @@ async def run_scripted_call(
     adviser: Persona | None = None,
     amd_mode: str = "off",
     callee: Persona | None = None,
+    slots: Callable[[LiveCall], SlotSource] | None = None,
 ) -> CallRun:
     """Dial one contact of a campaign running ``scenario``; the callee answers with ``greeting`` (if
     any), then says ``lines``, one per bot turn (or ``callee`` behaves as that persona)."""
@@ -93,6 +96,7 @@ async def run_scripted_call(
         tts=CachedTts(EspeakTts(), tmp_path / "tts"),
         store=CallStore(pool),
         engines=functools.cache(lambda name: engine),
+        slots=slots,
     )
     # the prompts are on disk before the call, as after a robot's first calls: media runs at twice
     # real time here, so a cold espeak-ng start would otherwise count double in the bot's timing
@@ -127,10 +131,18 @@ async def run_scripted_call(
 
 def bot_steps(conn: Conn, call_id: int) -> list[str]:
     """The steps of the bot's turns, in order."""
-    rows = conn.execute(
-        "SELECT step FROM turns WHERE call_id = %s AND speaker = 'bot' ORDER BY seq", (call_id,)
+    return [str(r["step"]) for r in _bot_turns(conn, call_id)]
+
+
+def bot_texts(conn: Conn, call_id: int) -> list[str]:
+    """What the bot said, turn by turn."""
+    return [str(r["text"]) for r in _bot_turns(conn, call_id)]
+
+
+def _bot_turns(conn: Conn, call_id: int) -> list[dict[str, Any]]:
+    return conn.execute(
+        "SELECT step, text FROM turns WHERE call_id = %s AND speaker = 'bot' ORDER BY seq", (call_id,)
     ).fetchall()
-    return [str(r["step"]) for r in rows]
 
 
 def caller_intents(conn: Conn, call_id: int) -> list[tuple[str, str, str | None]]:

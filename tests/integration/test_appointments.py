@@ -4,7 +4,7 @@ holds under concurrency, release on hangup, expiry, moves and cancels, iCalendar
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo

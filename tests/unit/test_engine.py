@@ -16,6 +16,8 @@ from scenarios.engine import (
     AddDnc,
     AmdVerdict,
     BargeIn,
+    Book,
+    BookingResult,
     CallState,
     EndCall,
     Engine,
@@ -211,3 +213,18 @@ def test_engine_import_loads_no_io_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_book_step_hands_the_dialogue_to_the_adapter_and_follows_its_outcome() -> None:
+    engine = Engine(resolve("patrimoine"))
+    state, _ = engine.start({"first_name": "Ana"})
+    for name in ("yes", "yes", "yes", "no", "no"):
+        state, actions = engine.step(state, Intent(name))
+    state, actions = engine.step(state, Intent("yes"))  # yes to an appointment
+    assert state.step == "book_meeting" and actions == [Book("patrimoine", "book_meeting", 6.0)]
+    assert engine.step(state, Silence()) == (state, [])  # the booking dialogue handles silences
+    done, actions = engine.step(state, BookingResult("booked", "mardi 12 janvier à 10 h avec Claire Martin"))
+    assert done.step == "goodbye_booked" and done.status == "qualified"
+    assert done.answers["appointment"]["text"] == "mardi 12 janvier à 10 h avec Claire Martin"
+    fallback, _ = engine.step(state, BookingResult("no_slot"))
+    assert fallback.step == "ask_callback" and fallback.awaiting_callback

@@ -143,3 +143,36 @@ def test_library_patrimoine_is_valid_and_listed() -> None:
 def test_resolve_unknown_library_name() -> None:
     with pytest.raises(NotFoundError, match="minibot scenario list"):
         resolve("nope")
+
+
+def _booking(step: dict[str, Any]) -> dict[str, Any]:
+    data = _with(["steps", "hello", "on", "yes"], "meet")
+    data["steps"]["meet"] = step
+    return data
+
+
+def test_book_step_goes_on_booked_and_no_slot() -> None:
+    scenario = scenario_from_dict(
+        _booking({"action": "book", "skill": "patrimoine", "on": {"booked": "bye", "no_slot": "bye"}})
+    )
+    meet = scenario.steps["meet"]
+    assert (meet.action, meet.skill, meet.on["booked"].target) == ("book", "patrimoine", "bye")
+    assert "booked" not in scenario.allowed_intents("meet")
+
+
+@pytest.mark.parametrize(
+    ("step", "field", "words"),
+    [
+        ({"action": "book", "on": {"booked": "bye"}}, "on", "needs 'on.no_slot'"),
+        (
+            {"action": "book", "on": {"booked": "bye", "no_slot": "bye", "yes": "bye"}},
+            "on.yes",
+            "booked or no_slot",
+        ),
+        ({"action": "hangup", "say": "x", "skill": "patrimoine"}, "skill", "only for book steps"),
+        ({"action": "book", "on": {"booked": "ghost", "no_slot": "bye"}}, "on.booked", "unknown target"),
+    ],
+)
+def test_book_step_errors(step: dict[str, Any], field: str, words: str) -> None:
+    error = _error(_booking(step))
+    assert (error.step, error.field) == ("meet", field) and words in error.message
