@@ -81,6 +81,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         response_latency_ms=_INT,
         barge_in={"type": "boolean"},
         interrupted_at_ms=_INT,
+        objection=_STR,  # the scenario objection this caller turn raised
     ),
     "Lead": _obj(
         ["id", "call_id", "campaign_id", "status", "score", "created_at"],
@@ -102,6 +103,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         created_at={"type": "string", "format": "date-time"},
         reviewed_at=_TS,
         assigned_email=_STR,
+        objections={"type": "array", "items": {"type": "string"}},  # raised during the call, in order
     ),
     "Stats": _obj(
         ["running_campaigns", "live_calls", "calls_since", "leads_since", "qualified_since"],
