@@ -1,8 +1,11 @@
-"""Keyword fast path: French intent classification in well under a millisecond.
+"""Fast path: French intent classification in well under a millisecond, safety first.
 
-Accent- and case-insensitive (works on ASR output without punctuation), negation-aware
-("pas intéressé", "je n'ai pas de livret" -> no), hesitation-tolerant ("euh", "ben").
-Step-specific keyword tables come from the scenario as plain data.
+Layers, in order: the do-not-call rules (:mod:`services.nlp.dnc`), keyword rules read clause by
+clause with negation scope and intent priority, the scenario's objections
+(:mod:`services.nlp.objections`), and a small trained n-gram model (:mod:`services.nlp.ngrams`)
+where the rules are unsure. Works on ASR output (no accents, no punctuation, glued elisions,
+homophones: :mod:`services.nlp.text`). Step-specific keyword tables come from the scenario as plain
+data.
 """
 
 from __future__ import annotations
