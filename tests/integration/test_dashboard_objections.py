@@ -37,7 +37,7 @@ async def client(db_url: str, tmp_path: Path, seeded: Seed) -> AsyncIterator[Cli
 async def test_objections_are_shown_on_the_lead_and_the_call(client: Client, seeded: Seed) -> None:
     await login_as(client, "viewer")
     leads = await (await client.get("/leads")).text()
-    assert "Objections : price, spouse" in leads
+    assert "Objections : le prix, doit en parler à son conjoint" in leads
     call = await (await client.get(f"/calls/{seeded.ended_call_id}")).text()
-    assert '<dd id="objections">price, spouse</dd>' in call
-    assert call.count('class="badge objection"') == 1  # the one turn that raised it
+    assert '<dd id="objections">le prix, doit en parler à son conjoint</dd>' in call
+    assert call.count('class="badge objection warn"') == 1  # the one turn that raised it
