@@ -4,7 +4,8 @@ against the keywords alone.
 Run: ``python -m benchmarks.bench_llm [--host URL --model NAME --sample N]`` (default: the
 ``MINIBOT_OLLAMA_*`` settings). Two passes over the same sample of held-out phrases, one request at
 a time: *unbounded* (how long the model takes and what it would decide with all the time it
-wants) and *live* (the production budget and filler wait: what a caller gets). The live pass also
+wants, trusted without the warm-up's check) and *live* (as the robot runs it: the warm-up check,
+the production budget and filler wait: what a caller gets). The live pass also
 checks that no turn waits beyond ``budget + filler``. Without an Ollama server the LLM figures are
 reported as not ok with the reason, and the keyword figures still stand.
 """
@@ -138,6 +139,8 @@ async def main_async(args: argparse.Namespace) -> None:
     )
 
     live = NluService(args.host, args.model, budget_ms=args.budget_ms, filler_ms=args.filler_ms)
+    await live.warm_up()  # as the robot does: a model too slow or unfit here stays off live turns
+    emit("nlp_llm_live_on", float(not live.live_off), "bool", "info", True, why=live.live_off or "fit")
     turns = await run_pass(live, chosen, filler=args.filler_ms > 0)
     report("live", turns, args.model)
     limit = args.budget_ms + args.filler_ms + WAIT_SLACK_MS

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,15 +22,14 @@ from services.metrics import NLP_FALLBACKS
 from services.nlp import prompts
 from services.nlp.breaker import CircuitBreaker
 from services.nlp.client import Lane, LlmFailure, OllamaClient
-from services.nlp.keywords import UNKNOWN, FastResult, classify
+from services.nlp.keywords import FastResult, classify
 from services.nlp.objections import ObjectionSpec
 from services.nlp.text import normalize
-from services.nlp.validate import CERTAINTY, IntentAnswer, check_intent
+from services.nlp.validate import IntentAnswer, check_intent
+from services.nlp.warmup import fitness
 
 log = logging.getLogger("minibot.nlp")
 
-WARM_UP_BUDGET_S = 300.0  # a cold load of a big model on a small box
-WARM_UP_INTENTS = ("yes", "no", "callback", "do_not_call", "who_are_you")
 LIVE_NUM_PREDICT = 32  # {"intent": "...", "certitude": "..."}: ~20 tokens
 ANALYSIS_NUM_PREDICT = 300  # a summary of 600 characters at most and a short rationale
 
@@ -49,22 +47,6 @@ class NluResult:
     source: str = "fast"
     latency_ms: float = 0.0
     reason: str = ""  # why the model's answer was not used (``fallback`` only)
-
-
-def intent_schema(allowed: Sequence[str]) -> dict[str, Any]:
-    """JSON schema constraining the model's answer to the step's intents and a certainty word.
-
-    Deliberately small: on a CPU every generated token costs 30–60 ms. No sentiment (the keywords
-    give it) and no time (the engine reads it from the caller's own words).
-    """
-    return {
-        "type": "object",
-        "properties": {
-            "intent": {"type": "string", "enum": sorted({*allowed, UNKNOWN})},
-            "certitude": {"type": "string", "enum": list(CERTAINTY)},
-        },
-        "required": ["intent", "certitude"],
-    }
 
 
 class NluService:
@@ -157,7 +139,7 @@ class NluService:
             return NluResult(cached.intent, cached.confidence, cached.sentiment, "llm")
         try:
             if self.live_off:
-                raise LlmFailure("too_slow", self.live_off)
+                raise LlmFailure("live_off", self.live_off)
             answer, latency_ms = await self._ask_live(text, allowed, question, fast, on_slow)
         except LlmFailure as failure:
             self.fallback(self.live, failure)
@@ -173,7 +155,7 @@ class NluService:
         patience = self.live.budget_s + (self.filler_s if on_slow is not None else 0.0)
         request = asyncio.ensure_future(
             self.client.chat(
-                self.live, prompts.CLASSIFY_SYSTEM, user, intent_schema(allowed), timeout_s=patience
+                self.live, prompts.CLASSIFY_SYSTEM, user, prompts.intent_schema(allowed), timeout_s=patience
             )
         )
         try:
@@ -202,7 +184,7 @@ class NluService:
         NLP_FALLBACKS.labels(lane=lane.name, reason=failure.reason).inc()
         self.counters["llm_failed"] += 1
         self.last_error = f"{lane.name}: {failure}"
-        quiet = failure.reason in {"busy", "circuit_open", "model_missing", "too_slow"}
+        quiet = failure.reason in {"busy", "circuit_open", "model_missing", "live_off"}
         (log.debug if quiet else log.warning)("language model fallback (%s lane): %s", lane.name, failure)
 
     def succeeded(self, latency_ms: float) -> None:
@@ -212,39 +194,23 @@ class NluService:
         self.last_error = ""
 
     async def warm_up(self) -> None:
-        """At robot start: load the model, cache the classification prompt, and time one live turn.
+        """At robot start: load the model, cache the prompt, and check it can serve live turns.
 
-        A model slower than a live turn may wait (``budget + filler``) on this machine is kept for
-        the post-call analysis only: live turns then go on with the keywords, without making
-        each caller wait for a timeout. Failures only log.
+        A model too slow for a live turn on this machine, or that misreads plain answers, is kept
+        for the post-call analysis only: live turns then use the keywords without making callers
+        wait for it (reason ``live_off``). Failures only log.
         """
-        lane = Lane("warm_up", WARM_UP_BUDGET_S, LIVE_NUM_PREDICT, CircuitBreaker())
-        user = prompts.classify_user("oui allô", WARM_UP_INTENTS, "")
-        for _ in range(2):  # the first request loads the model and reads the prompt
-            started = time.perf_counter()
-            try:
-                await self.client.chat(
-                    lane, prompts.CLASSIFY_SYSTEM, user, intent_schema(WARM_UP_INTENTS), queue=True
-                )
-            except LlmFailure as failure:
-                if failure.reason not in {"bad_json", "truncated"}:  # what it said does not matter here
-                    log.warning("language model warm-up failed: %s", failure)
-                    return
-            seconds = time.perf_counter() - started
-        limit = self.live.budget_s + self.filler_s
-        if seconds > limit:
-            self.live_off = (
-                f"{self.model} answers a live turn in {seconds:.1f} s here, more than the {limit:.1f} s "
-                "a caller may wait: live turns use the keywords only, post-call summaries the model"
-            )
-            log.warning("language model too slow for live turns: %s", self.live_off)
+        try:
+            problem = await fitness(self.client, LIVE_NUM_PREDICT, self.live.budget_s + self.filler_s)
+        except LlmFailure as failure:
+            log.warning("language model warm-up failed: %s", failure)
+            return
+        if problem:
+            self.live_off = f"{problem}: live turns use the keywords only, post-call summaries the model"
+            log.warning("language model kept off live turns: %s", self.live_off)
             return
         log.info(
-            "language model %s ready on %s: a live turn in %.1f s (kept loaded %s)",
-            self.model,
-            self.host,
-            seconds,
-            self.client.keep_alive,
+            "language model %s ready on %s (kept loaded %s)", self.model, self.host, self.client.keep_alive
         )
 
     def _remember(self, key: tuple[str, tuple[str, ...]], answer: IntentAnswer) -> None:

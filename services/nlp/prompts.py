@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from services.nlp.keywords import UNKNOWN
+from services.nlp.validate import CERTAINTY
 
 INTENT_HELP = {
     "yes": "accepte / répond oui",
@@ -38,3 +42,19 @@ def classify_user(text: str, allowed: Sequence[str], question: str) -> str:
     """User message for one classification."""
     asked = f"Question posée : {question}\n" if question else ""
     return f"{asked}Réponse de la personne : {text}\nIntentions possibles :\n{intent_list(allowed)}"
+
+
+def intent_schema(allowed: Sequence[str]) -> dict[str, Any]:
+    """JSON schema constraining the model's answer to the step's intents and a certainty word.
+
+    Deliberately small: on a CPU every generated token costs 30–60 ms. No sentiment (the keywords
+    give it) and no time (the engine reads it from the caller's own words).
+    """
+    return {
+        "type": "object",
+        "properties": {
+            "intent": {"type": "string", "enum": sorted({*allowed, UNKNOWN})},
+            "certitude": {"type": "string", "enum": list(CERTAINTY)},
+        },
+        "required": ["intent", "certitude"],
+    }

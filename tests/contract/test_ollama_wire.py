@@ -16,7 +16,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from services.nlp.llm import NluService, intent_schema
+from services.nlp.llm import NluService
+from services.nlp.prompts import intent_schema
 from tests.fakes.ollama_server import FakeOllama, Reply, running
 
 STANDIN_URL = os.environ.get("MINIBOT_OLLAMA_STANDIN_URL", "")

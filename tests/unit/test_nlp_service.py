@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -253,14 +254,24 @@ async def test_unreachable_server_falls_back() -> None:
     assert (result.source, result.reason) == ("fallback", "connection")
 
 
-async def test_warm_up_loads_the_model_and_keeps_it(caplog: pytest.LogCaptureFixture) -> None:
-    fake = FakeOllama(load_delay_s=0.05, script=[Reply(YES)])
+def _sure(intent: str) -> Reply:
+    return Reply({"intent": intent, "certitude": "forte"})
+
+
+# the warm-up: one request to load, then the four plain answers (yes, no, callback, unknown)
+SENSIBLE = [_sure("yes"), _sure("yes"), _sure("no"), _sure("callback"), _sure("unknown")]
+
+
+async def test_warm_up_loads_the_model_and_checks_it_on_plain_answers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake = FakeOllama(load_delay_s=0.05, script=[*SENSIBLE, Reply(YES)])
     async with running(fake):
         service = _service(fake.url)
         with caplog.at_level(logging.INFO, "minibot.nlp"):
             await service.warm_up()
         assert "ready" in caplog.text and service.health()["live"] == "on"
-        assert fake.loaded and fake.loads == 1 and len(fake.requests) == 2
+        assert fake.loaded and fake.loads == 1 and len(fake.requests) == 5
         assert fake.requests[0]["keep_alive"] == "30m"
         assert fake.requests[0]["messages"][0]["content"].startswith("Tu analyses")
         assert (await service.classify(UNSURE, ALLOWED)).source == "llm"
@@ -269,16 +280,30 @@ async def test_warm_up_loads_the_model_and_keeps_it(caplog: pytest.LogCaptureFix
 async def test_a_model_too_slow_for_this_machine_is_kept_off_live_turns(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    fake = FakeOllama(script=[Reply(YES, delay_s=0.3)])
+    fake = FakeOllama(script=[replace(reply, delay_s=0.3) for reply in SENSIBLE])
     async with running(fake):
         service = _service(fake.url, budget_ms=100, filler_ms=100)
         with caplog.at_level(logging.WARNING, "minibot.nlp"):
             await service.warm_up()
         result = await service.classify(UNSURE, ALLOWED)
         summary = await service.complete_json("s", "u", {"type": "object"})
-    assert "too slow for live turns" in caplog.text and "0.2 s a caller may wait" in service.health()["live"]
-    assert (result.source, result.reason) == ("fallback", "too_slow") and summary == YES
-    assert len(fake.requests) == 3  # two warm-up turns and the summary; no live turn waited
+    assert "kept off live turns" in caplog.text and "0.2 s a caller may wait" in service.health()["live"]
+    assert (result.source, result.reason) == ("fallback", "live_off") and summary == {
+        "intent": "unknown",
+        "certitude": "forte",
+    }
+    assert len(fake.requests) == 6  # five warm-up requests and the summary; no live turn waited
+
+
+async def test_a_model_that_says_yes_to_everything_is_kept_off_live_turns() -> None:
+    fake = FakeOllama(script=[_sure("yes")])
+    async with running(fake):
+        service = _service(fake.url)
+        await service.warm_up()
+        result = await service.classify(UNSURE, ALLOWED)
+    assert "misread 3 of 4 plain answers" in service.health()["live"]
+    assert "« non merci ça ne m'intéresse pas » → yes" in service.health()["live"]
+    assert (result.source, result.reason) == ("fallback", "live_off")
 
 
 async def test_warm_up_failure_only_logs(caplog: pytest.LogCaptureFixture) -> None:
