@@ -38,14 +38,14 @@ async def fitness(client: OllamaClient, num_predict: int, limit_s: float) -> str
         slowest = max(slowest, time.perf_counter() - started)
         if said != expected:
             misread.append(f"« {text} » → {said}")
+    problems = []
     if slowest > limit_s:
-        return (
-            f"{client.model} answers a live turn in {slowest:.1f} s here, "
-            f"more than the {limit_s:.1f} s a caller may wait"
+        problems.append(
+            f"answers a live turn in {slowest:.1f} s here, more than the {limit_s:.1f} s a caller may wait"
         )
     if misread:
-        return f"{client.model} misread {len(misread)} of {len(CHECKS)} plain answers ({'; '.join(misread)})"
-    return ""
+        problems.append(f"misread {len(misread)} of {len(CHECKS)} plain answers ({'; '.join(misread)})")
+    return f"{client.model} {' and '.join(problems)}" if problems else ""
 
 
 async def _intent(client: OllamaClient, lane: Lane, text: str) -> str:
