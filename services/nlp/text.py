@@ -63,7 +63,7 @@ _CEST_BEFORE = frozenset(
 _ELIDED = ("m", "d", "j", "l", "n", "s", "t", "c", "qu")
 _GLUED_WORDS = re.compile(
     r"^(?:appel|apel|apell|interess|occup|accord|oppos|ecout|habit|epargn|assuranc|aurai|avez|avais|etais"
-    r"|attend|entend|inquiet|imagin|appareil|apareil|arriv|echo)"
+    r"|attend|entend|inquiet|imagin|appareil|apareil|arriv|echo|heure|apres|instant|autre|argent)"
 )
 
 
