@@ -110,6 +110,7 @@ def update_command(
         bool | None, typer.Option("--b2b/--b2c", help="Calls professionals (no consumer opt-in).")
     ] = None,
     amd: Annotated[str | None, typer.Option(help="off, asterisk, bot, hybrid.")] = None,
+    amd_bias: Annotated[str | None, typer.Option(help="AMD sensitivity: human, balanced, machine.")] = None,
     record: Annotated[bool | None, typer.Option("--record/--no-record", help="Record calls.")] = None,
     priority: Annotated[int | None, typer.Option(help="Higher priority campaigns are dialled first.")] = None,
     json_output: JsonOpt = False,
@@ -126,6 +127,7 @@ def update_command(
         "compliance_profile": profile,
         "b2b": b2b,
         "amd_mode": amd,
+        "amd_bias": amd_bias,
         "record_calls": record,
         "priority": priority,
     }

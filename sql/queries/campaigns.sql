@@ -53,7 +53,7 @@ SET scenario = %(scenario)s, endpoint_template = %(endpoint_template)s, caller_i
     max_concurrent_calls = %(max_concurrent_calls)s, calls_per_second = %(calls_per_second)s,
     ring_timeout_s = %(ring_timeout_s)s, retry_policy = %(retry_policy)s,
     compliance_profile = %(compliance_profile)s, b2b = %(b2b)s, amd_mode = %(amd_mode)s,
-    record_calls = %(record_calls)s, priority = %(priority)s, updated_at = now()
+    amd_bias = %(amd_bias)s, record_calls = %(record_calls)s, priority = %(priority)s, updated_at = now()
 WHERE id = %(id)s
 RETURNING *;
 

@@ -95,3 +95,8 @@ def test_campaign_amd_bias_is_stored_and_checked(db_url: str) -> None:
     assert row == ("human",)
     refused = minibot("campaign", "create", "x", "--b2b", "--amd-bias", "sometimes", url=db_url)
     assert refused.returncode == 1 and "AMD bias must be one of" in refused.stderr
+    updated = minibot("campaign", "update", "prudent", "--amd-bias", "machine", url=db_url)
+    assert updated.returncode == 0 and "amd_bias 'human' → 'machine'" in updated.stdout, updated.stderr
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute("SELECT amd_bias FROM campaigns WHERE name = 'prudent'").fetchone()
+    assert row == ("machine",)
