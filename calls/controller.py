@@ -35,9 +35,8 @@ from services.metrics import ACTIVE_CALLS, CALL_OUTCOMES, CALLS_ORIGINATED
 
 log = logging.getLogger("minibot.controller")
 
-AMD_CONTEXT = (
-    "minibot-amd"  # asterisk_conf/extensions.conf: AMD(), then Stasis(app, call, AMDSTATUS, AMDCAUSE)
-)
+# asterisk_conf/extensions.conf: AMD() on the answered callee, then Stasis(app, call, AMDSTATUS, AMDCAUSE)
+AMD_CONTEXT = "minibot-amd"
 MIN_LEASE_S = 90.0  # a database outage of up to 60 s + the 30 s lease renewal interval
 SESSION_WRAP_UP_S = 3.0  # after a hangup, time a session may take to store the lead before it is cancelled
 
