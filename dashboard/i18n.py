@@ -125,6 +125,7 @@ LABELS: dict[str, dict[str, str]] = {
     "duration": {"fr": "Durée", "en": "Duration"},
     "min_duration": {"fr": "Durée min. (s)", "en": "Min. duration (s)"},
     "with_recording": {"fr": "Avec enregistrement", "en": "With recording"},
+    "recorded": {"fr": "enregistré", "en": "recorded"},
     "no_calls": {"fr": "Aucun appel pour ces filtres.", "en": "No call matches these filters."},
     "settings": {"fr": "Paramètres", "en": "Settings"},
     "scenario": {"fr": "Scénario", "en": "Scenario"},

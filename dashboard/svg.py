@@ -80,7 +80,7 @@ def grouped_bars(
 ) -> Markup:
     """Two bars per group (e.g. answered and qualified per hour of day), with x labels and a legend."""
     top = max((max(a, b) for _, a, b in groups), default=0) or 1
-    slot = width / max(len(groups), 1)
+    slot = min(width / max(len(groups), 1), 48)
     parts = [
         f'<svg class="chart" role="img" aria-label="{escape(legend[0])} / {escape(legend[1])}" '
         f'viewBox="0 0 {width} {height + 34}" width="{width}" height="{height + 34}" '
