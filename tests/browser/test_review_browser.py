@@ -59,7 +59,7 @@ async def test_review_a_qualified_lead_with_the_keyboard(
     page = fr_page
     qualified, other = seeded.lead_ids
     conn.execute(
-        "UPDATE leads SET answers = '{\"livret_a\": {\"intent\": \"no\", \"text\": \"non pas du tout\"}}'"
+        'UPDATE leads SET answers = \'{"livret_a": {"intent": "no", "text": "non pas du tout"}}\''
         " WHERE id = %s",
         (qualified,),
     )
