@@ -139,13 +139,18 @@ def load_scripts(path: Path = SCRIPTS) -> list[Script]:
         ]
 
 
-def synth_clips(out_dir: Path, variants: int) -> list[Clip]:
+def ends_with_beep(kind: str) -> bool:
+    """The script's message ends with a beep: ``beep`` is a word of its kind ("operator_nobeep" is not)."""
+    return "beep" in kind.split("_")
+
+
+def synth_clips(out_dir: Path, variants: int, scripts: list[Script] | None = None) -> list[Clip]:
     """Every script spoken ``variants`` times with seeded random voice, pace, level, line and noise."""
     noises = _room_noises()
     beep_files = [pcm_to_samples(read_wav_16k(AUDIO_DIR / f"tones/{n}_beep.wav")) for n in ("fr_ca", "en_us")]
     clips = []
     with tempfile.TemporaryDirectory() as tmp:
-        for script in load_scripts():
+        for script in load_scripts() if scripts is None else scripts:
             for v in range(variants):
                 rng = random.Random(f"{SPLIT_SALT}:{script.id}:{v}")
                 name = f"synth/{script.id}_{v}.wav"
@@ -177,7 +182,7 @@ def _render(
     rms = float(np.sqrt(np.mean(speech**2))) or 1.0
     speech *= level / rms
     beep_ms = None
-    if "beep" in script.kind.split("_"):  # "voicemail_short_beep" yes, "operator_nobeep" no
+    if ends_with_beep(script.kind):
         speech = np.concatenate([speech, _silence(rng.uniform(0.25, 0.9))])
         beep_ms = round(1000 * len(speech) / SAMPLE_RATE)
         speech = np.concatenate([speech, _beep(rng, beeps)])
