@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from scenarios.engine import Engine
 from scenarios.schema import Scenario
 from services import amd
 from services.asr import AsrResult
-from services.media.frames import FRAME_MS, read_wav
+from services.media.frames import FRAME_MS
 from services.media.leg import MediaLeg
 from services.metrics import (
     AMD_DECISION,
@@ -44,8 +44,9 @@ from services.metrics import (
 )
 from services.nlp.analysis import Turn, analyze_call, do_not_call_request
 from services.nlp.llm import NluService
+from services.prompts import PromptCache, PromptPart, splice
 from services.recording import CallRecorder
-from services.tts import TtsEngine
+from services.tts import DEFAULT_CHOICE, CachedTts, VoiceChoice
 from services.vad import BargeInDetector, SpeechEnd, SpeechStart, VadStream, WebRtcVad
 
 log = logging.getLogger("minibot.conversation")
@@ -87,38 +88,32 @@ class ConversationDeps:
 
     asr: SpeechRecognition
     nlu: NluService
-    tts: TtsEngine
+    tts: CachedTts
     store: CallStore
     engines: Callable[[str], Engine]
-    voice: str = "fr"
     vad_aggressiveness: int = 2
     recordings_dir: Path | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     slots: Callable[[LiveCall], SlotSource] | None = None  # advisers' diary for book steps (None: none)
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    prompts: PromptCache = field(default_factory=PromptCache)
 
-    synthesizing: dict[str, asyncio.Task[bytes]] = field(default_factory=dict)
-
-    async def audio_for(self, text: str, audio: Path | None) -> bytes:
-        """The prompt's recording (16 kHz LE PCM) when it has one, else the synthesized text.
-
-        Concurrent requests for the same text (calls in parallel, cache warm-up) share one synthesis.
-        """
+    def speech(
+        self, text: str, audio: Path | None, choice: VoiceChoice, parts: tuple[PromptPart, ...] = ()
+    ) -> AsyncIterator[bytes]:
+        """The prompt's audio (16 kHz LE PCM) as it becomes ready: its recording, its recorded and
+        synthesized parts spliced, or the text synthesized piece by piece (cached)."""
         if audio is not None:
-            wav = await asyncio.to_thread(read_wav, audio)
-            return wav.to_mono_16k()
-        task = self.synthesizing.get(text)
-        if task is None:
-            task = asyncio.create_task(self.tts.synthesize(text, self.voice), name="tts")
-            self.synthesizing[text] = task
-            task.add_done_callback(lambda _: self.synthesizing.pop(text, None))
-        return await asyncio.shield(task)
+            return self.prompts.stream(audio)
+        if parts:
+            return splice(self.tts, self.prompts, parts, choice)
+        return self.tts.stream(text, choice)
 
-    async def warm_up(self, texts: list[str]) -> None:
-        """Synthesize ``texts`` one after the other so later turns hit the TTS cache."""
+    async def warm_up(self, texts: list[str], choice: VoiceChoice = DEFAULT_CHOICE) -> None:
+        """Synthesize ``texts`` one after the other (at low priority) so later turns hit the TTS cache."""
         for text in texts:
             try:
-                await self.audio_for(text, None)
+                await self.tts.warm(text, choice)
             except Exception as exc:  # a failed warm-up only costs latency later
                 log.warning("TTS warm-up failed for %r: %s", text[:40], exc)
 
@@ -128,7 +123,9 @@ def scenario_texts(scenario: Scenario, variables: Mapping[str, str]) -> list[str
     texts: list[str] = []
     for step in scenario.steps.values():
         for prompt in (step.say, step.reprompt):
-            if prompt is not None and prompt.text and prompt.audio is None:
+            if prompt is not None and prompt.parts:
+                texts.extend(part.text for part in prompt.parts if part.audio is None)
+            elif prompt is not None and prompt.text and prompt.audio is None:
                 texts.append(prompt.text)
     texts.extend(scenario.strings.values())
     filled = [text.format_map(_Blank(variables)) for text in texts if text]
@@ -186,6 +183,7 @@ class _Dialogue:
         self.live = live
         self.leg = leg
         self.engine = deps.engines(live.claimed.scenario)
+        self.choice = self.engine.scenario.tts
         self.inbox: _Inbox = asyncio.Queue()
         self.vad = VadStream(WebRtcVad(deps.vad_aggressiveness, FRAME_MS))
         self.barge = BargeInDetector()
@@ -254,7 +252,9 @@ class _Dialogue:
             }
             state, actions = self.engine.start(vars_, self._local_now())
             texts = scenario_texts(self.engine.scenario, state.variables)
-            warm_up = asyncio.create_task(self.deps.warm_up(texts), name=f"tts-warm-{self.live.call_id}")
+            warm_up = asyncio.create_task(
+                self.deps.warm_up(texts, self.choice), name=f"tts-warm-{self.live.call_id}"
+            )
             await self.opening.wait()  # let the callee say "Allô ?" first, as a person calling would
             state = await self._perform(state, actions)
             while not self.finished:
@@ -394,7 +394,8 @@ class _Dialogue:
                         await self.deps.store.set_step(self.live.call_id, "voicemail")
                 case eng.Say():
                     audio = Path(action.audio) if action.audio else None
-                    await self._speak(action.text, audio, action.step, action.timeout_s)
+                    parts = action.parts
+                    await self._speak(action.text, audio, action.step, action.timeout_s, parts)
                     await self.deps.store.set_step(self.live.call_id, action.step)
                 case eng.StopSpeaking():
                     await self._stop_speaking()
@@ -447,20 +448,26 @@ class _Dialogue:
             log.info("transfer failed: %s", outcome.reason, extra={"call_id": self.live.call_id})
             await self._speak(self.engine.scenario.strings["transfer_failed"], None, "transfer_failed", 0.0)
 
-    async def _speak(self, text: str, audio: Path | None, step: str, timeout_s: float) -> None:
+    async def _speak(
+        self, text: str, audio: Path | None, step: str, timeout_s: float, parts: tuple[PromptPart, ...] = ()
+    ) -> None:
+        """Send the prompt's audio as it is synthesized (the first piece leaves while the rest is made)."""
         self._cancel_silence_timer()
-        pcm = await self.deps.audio_for(text, audio)
+        sent = 0
         latency_ms = None
-        if self.pending_latency_from is not None:
-            latency_s = time.monotonic() - self.pending_latency_from
-            latency_ms = round(latency_s * 1000)
-            TURN_LATENCY.observe(latency_s)
-            self.pending_latency_from = None
-        await self.leg.send(pcm)
-        self.recorder.bot_audio(pcm)
-        self.bot_speaking = True
-        self.barge.set_bot_speaking(True)
-        self.bot_started_ms = self.stream_ms
+        async for pcm in self.deps.speech(text, audio, self.choice, parts):
+            if sent == 0:
+                if self.pending_latency_from is not None:
+                    latency_s = time.monotonic() - self.pending_latency_from
+                    latency_ms = round(latency_s * 1000)
+                    TURN_LATENCY.observe(latency_s)
+                    self.pending_latency_from = None
+                self.bot_speaking = True
+                self.barge.set_bot_speaking(True)
+                self.bot_started_ms = self.stream_ms
+            await self.leg.send(pcm)
+            self.recorder.bot_audio(pcm)
+            sent += len(pcm)
         self.seq += 1
         self.bot_turn = TurnRecord(
             call_id=self.live.call_id,
@@ -468,8 +475,8 @@ class _Dialogue:
             speaker="bot",
             text=text,
             step=step,
-            start_ms=self.stream_ms,
-            end_ms=self.stream_ms + len(pcm) // 32,
+            start_ms=self.bot_started_ms,
+            end_ms=self.bot_started_ms + sent // 32,
             response_latency_ms=latency_ms,
         )
         await self.deps.store.add_turn(self.bot_turn)

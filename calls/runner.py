@@ -44,7 +44,8 @@ from services.media.rtp import PortAllocator
 from services.metrics import ARI_RECONNECTS, ARI_UP, LOOP_LAG, HealthCheck, health_app
 from services.nlp.keywords import classify
 from services.nlp.llm import NluService
-from services.tts import CachedTts, EspeakTts
+from services.tts import TtsStatus
+from services.tts_voices import build_tts
 
 log = logging.getLogger("minibot.robot")
 LOOP_LAG_INTERVAL_S = 0.25  # minibot_event_loop_lag_seconds: one sample every 250 ms
@@ -64,7 +65,7 @@ class ScenarioConversationFactory:
         self.settings = settings
         self.asr = AsrEngine.from_settings(settings.vosk_model, settings.data_dir)
         self.nlu = NluService.from_settings(settings)
-        self.tts = CachedTts(EspeakTts(), settings.tts_cache_dir)
+        self.tts = build_tts(settings)
         self.engines = functools.cache(lambda name: Engine(library.resolve(name)))
 
     async def warm_up_asr(self, count: int) -> None:
@@ -75,7 +76,7 @@ class ScenarioConversationFactory:
         started = time.monotonic()
         try:
             text = " ".join(DEFAULT_STRINGS[key] for key in WARM_UP_STRINGS)
-            speech = await self.tts.synthesize(text, self.settings.tts_voice)
+            speech = await self.tts.render(text)
             await self.asr.warm_up(count, speech)
         except Exception as exc:  # a failed warm-up only costs speed on the first calls
             log.warning("speech recognizer warm-up failed: %s", exc)
@@ -104,7 +105,6 @@ class ScenarioConversationFactory:
             tts=self.tts,
             store=CallStore(pool),
             engines=self.engines,
-            voice=self.settings.tts_voice,
             vad_aggressiveness=self.settings.vad_aggressiveness,
             recordings_dir=self.settings.recordings_dir,
             slots=functools.partial(diary, pool, self.settings),
@@ -128,7 +128,8 @@ def diary(pool: AsyncConnectionPool, settings: Settings, live: LiveCall) -> Data
 
 
 def scenario_conversation(settings: Settings) -> ScenarioConversationFactory:
-    """The production conversation: Vosk, webrtcvad, keyword NLP + Ollama, espeak-ng TTS, the library."""
+    """The production conversation: Vosk, webrtcvad, keyword NLP + Ollama, Piper TTS (espeak-ng as
+    the fallback), the library."""
     return ScenarioConversationFactory(settings)
 
 
@@ -235,7 +236,9 @@ async def run_robot(
         media = await media_transport(stack, settings)
         preflight = None
         if isinstance(conversation, ScenarioConversationFactory):
-            await log_components(settings, conversation.asr.model_path, conversation.asr.language)
+            await log_components(
+                settings, conversation.asr.model_path, conversation.asr.language, conversation.tts.status
+            )
             await check_robot(conversation.tts, settings.tts_voice)
             preflight = CampaignPreflight(conversation.tts, settings.tts_voice, conversation.asr.language)
         controller = build_controller(
@@ -258,7 +261,10 @@ async def run_robot(
             if isinstance(conversation, ScenarioConversationFactory)
             else NluService.from_settings(settings)
         )
-        await _serve_health(stack, settings, robot_checks(pool, ari, nlu, controller.ari_health))
+        checks = robot_checks(pool, ari, nlu, controller.ari_health)
+        if isinstance(conversation, ScenarioConversationFactory):
+            checks["tts"] = tts_check(conversation.tts.status)
+        await _serve_health(stack, settings, checks)
         lag = LoopLagMonitor(LOOP_LAG_INTERVAL_S, LOOP_LAG.observe)
         lag.start()
         stack.push_async_callback(lag.stop)
@@ -315,6 +321,15 @@ def robot_checks(
         return dialer.report() if dialer is not None else {"ok": True}
 
     return {"db": check_db, "ari": check_ari, "nlp": nlp_check(nlu)}
+
+
+def tts_check(status: TtsStatus) -> HealthCheck:
+    """``/health/tts``: the engine and voice in use; ok, with a warning when it is the espeak-ng fallback."""
+
+    async def check() -> dict[str, object]:
+        return status.health()
+
+    return check
 
 
 async def _serve_health(stack: AsyncExitStack, settings: Settings, checks: dict[str, HealthCheck]) -> None:

@@ -1,7 +1,8 @@
-"""What the robot runs with, said once at start: speech model, language model, media transport.
+"""What the robot runs with, said once at start: speech model, language model, media transport, voice.
 
 An operator reading the first lines of the log knows which parts are real and which are fallbacks
-(a speech model that is not French, Ollama unreachable or without its model) before any call.
+(a speech model that is not French, Ollama unreachable or without its model, espeak-ng speaking
+because no Piper voice is installed) before any call.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from calls.nlp_health import probe_ollama
 from services.config import Settings
+from services.tts import TtsStatus
 
 log = logging.getLogger("minibot.robot")
 
@@ -27,6 +29,7 @@ class Components:
     ollama_problem: str  # empty when Ollama answers with the model
     media_transport: str
     media_address: str
+    tts: TtsStatus | None = None  # the voice the robot speaks with
 
 
 def report(parts: Components) -> list[tuple[int, str]]:
@@ -36,6 +39,10 @@ def report(parts: Components) -> list[tuple[int, str]]:
         (logging.INFO, f"language model: Ollama {parts.ollama_model} at {parts.ollama_host}"),
         (logging.INFO, f"media transport: {parts.media_transport} ({parts.media_address})"),
     ]
+    if parts.tts is not None:
+        lines.append((logging.INFO, f"speech synthesis: {parts.tts.engine} voice {parts.tts.voice}"))
+        if parts.tts.fallback:
+            lines.append((logging.WARNING, f"fallback speech synthesis: {parts.tts.reason}"))
     if not parts.asr_language.startswith("fr"):
         lines.append(
             (
@@ -56,7 +63,9 @@ def report(parts: Components) -> list[tuple[int, str]]:
     return lines
 
 
-async def log_components(settings: Settings, asr_model: Path, asr_language: str) -> Components:
+async def log_components(
+    settings: Settings, asr_model: Path, asr_language: str, tts: TtsStatus | None = None
+) -> Components:
     """Probe Ollama, log what the robot runs with (warnings for fallbacks) and return it."""
     transport = settings.media_transport
     address = "Asterisk connects over WebSocket"
@@ -72,6 +81,7 @@ async def log_components(settings: Settings, asr_model: Path, asr_language: str)
         ollama_problem=await probe_ollama(settings.ollama_host, settings.ollama_model),
         media_transport=transport,
         media_address=address,
+        tts=tts,
     )
     for level, message in report(parts):
         log.log(level, message)

@@ -19,7 +19,7 @@ GROUPS: dict[str, tuple[str, str]] = {
         "The web dashboard: serve it, purge expired recordings and transcripts.",
     ),
     "simulate": ("commands.simulate", "The simulated PBX and simulated conversations."),
-    "models": ("commands.models", "Speech models: download and inspect Vosk models."),
+    "models": ("commands.models", "Speech models: download and inspect Vosk models and Piper voices."),
     "jobs": ("commands.jobs", "Scheduled jobs: what runs when, and how it went."),
     "advisers": (
         "commands.advisers",
@@ -27,6 +27,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     ),
     "appointments": ("commands.appointments", "Appointments booked by the bot: list, move, cancel."),
     "amd": ("commands.amd", "Answering-machine detection: evaluate and tune it on your own recordings."),
+    "tts": ("commands.tts", "Speech synthesis: listen to a prompt as the robot will say it."),
 }
 
 # Single commands (not groups): name -> (module, function, help).

@@ -13,7 +13,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
-from scenarios.schema import RESUME, Prompt, Scenario, Step, Transition
+from scenarios.schema import RESUME, Prompt, PromptPart, Scenario, Step, Transition
 from scenarios.strings import spoken_datetime
 from scenarios.when import parse_when
 from services.nlp.objections import ObjectionSpec
@@ -89,6 +89,7 @@ class Say:
     step: str = ""
     timeout_s: float = 0.0
     barge_in: bool = True
+    parts: tuple[PromptPart, ...] = ()  # a spliced prompt: recordings and texts to synthesize, in order
 
 
 @dataclass(frozen=True)
@@ -450,7 +451,8 @@ class Engine:
     def _say(self, state: CallState, step: Step, prompt: Prompt) -> Say:
         timeout = step.timeout_s if step.is_question or step.action == "callback" else 0.0
         audio = str(prompt.audio) if prompt.audio else None
-        return Say(self._text(state, prompt.text), audio, step.name, timeout, step.barge_in)
+        parts = tuple(PromptPart(self._text(state, text), path) for text, path in prompt.parts)
+        return Say(self._text(state, prompt.text), audio, step.name, timeout, step.barge_in, parts)
 
     @staticmethod
     def _text(state: CallState, template: str) -> str:

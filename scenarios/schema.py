@@ -10,13 +10,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
 from scenarios.strings import DEFAULT_STRINGS
 from services.errors import ScenarioError
 from services.nlp.objections import ObjectionSpec
+from services.tts_choice import ENGINES, VoiceChoice
 
 GLOBAL_INTENTS = ("do_not_call", "callback", "who_are_you", "insult", "wrong_person")
 BASE_INTENTS = ("yes", "no", "unknown", *GLOBAL_INTENTS)
@@ -28,13 +29,31 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 RESUME = "resume"  # an objection's ``then``: ask the interrupted step's question again
 
 
+class PromptPart(NamedTuple):
+    """A part of a spliced prompt: a recording of ``text``, or ``text`` synthesized (audio None)."""
+
+    text: str
+    audio: Path | None = None
+
+
 @dataclass(frozen=True)
 class Prompt:
-    """Something to say: text (synthesized when no recording) and an optional recording."""
+    """Something to say: text (synthesized when no recording), an optional recording, or parts
+    (recorded fixed parts with synthesized variable ones in between)."""
 
     text: str = ""
     audio: Path | None = None  # resolved recording that exists, else None
     slot: str = ""  # optional recording slot name (prompts/<scenario>/<slot>.wav)
+    parts: tuple[PromptPart, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """How it plays: ``recorded``, ``spliced`` (recordings + synthesis) or ``synthesized``."""
+        if self.audio is not None:
+            return "recorded"
+        if any(part.audio is not None for part in self.parts):
+            return "spliced"
+        return "synthesized"
 
 
 @dataclass(frozen=True)
@@ -110,6 +129,7 @@ class Scenario:
     objections: Mapping[str, Objection] = field(default_factory=dict)
     max_rebuttals: int = 2  # rebuttals per call; the next objection goes to ``after_rebuttals``
     after_rebuttals: str = ""  # a step, or "" to take the objection as a "no" at the current step
+    tts: VoiceChoice = field(default_factory=VoiceChoice)
     file: str = ""
 
     def objection_examples(self) -> dict[str, ObjectionSpec]:
@@ -177,9 +197,14 @@ class _Reader:
         if isinstance(raw, str):
             return Prompt(text=raw)
         raw = self.typed(raw, dict, step, field_)
-        unknown = set(raw) - {"text", "audio", "slot"}
+        unknown = set(raw) - {"text", "audio", "slot", "parts"}
         if unknown:
-            raise self.fail(f"unknown key(s) {sorted(unknown)} (use text, audio, slot)", step, field_)
+            raise self.fail(f"unknown key(s) {sorted(unknown)} (use text, audio, slot, parts)", step, field_)
+        if "parts" in raw:
+            if set(raw) != {"parts"}:
+                raise self.fail("'parts' goes alone (its items carry text and audio)", step, field_)
+            parts = self.parts(raw["parts"], step, f"{field_}.parts")
+            return Prompt(text="".join(part.text for part in parts), parts=parts)
         text = self.typed(raw.get("text", ""), str, step, f"{field_}.text")
         slot = self.typed(raw.get("slot", ""), str, step, f"{field_}.slot")
         audio: Path | None = None
@@ -198,6 +223,44 @@ class _Reader:
         if not text and audio is None:
             raise self.fail("needs text (or an audio file that exists)", step, field_)
         return Prompt(text=text, audio=audio, slot=slot)
+
+    def parts(self, raw: Any, step: str, field_: str) -> tuple[PromptPart, ...]:
+        """``parts: ["text {var}", {audio: file.wav, text: what it says}, ...]``."""
+        items = self.typed(raw, list, step, field_)
+        if not items:
+            raise self.fail("needs at least one part", step, field_)
+        parts = []
+        for i, item in enumerate(items):
+            where = f"{field_}[{i}]"
+            if isinstance(item, str):
+                parts.append(PromptPart(item))
+                continue
+            recorded = self.typed(item, dict, step, where)
+            if set(recorded) != {"audio", "text"}:
+                raise self.fail("a recorded part is {audio: file.wav, text: what it says}", step, where)
+            path = self.base_dir / self.typed(recorded["audio"], str, step, f"{where}.audio")
+            if not path.is_file():
+                raise self.fail(f"missing prompt file {path}", step, f"{where}.audio")
+            parts.append(PromptPart(self.typed(recorded["text"], str, step, f"{where}.text"), path))
+        return tuple(parts)
+
+    def voice_choice(self, raw: Any) -> VoiceChoice:
+        """``tts: {engine: piper, voice: fr_FR-siwis-medium, lexicon: {Word: how to say it}}``."""
+        raw = self.typed(raw, dict, "", "tts")
+        unknown = set(raw) - {"engine", "voice", "lexicon"}
+        if unknown:
+            raise self.fail(f"unknown key(s) {sorted(unknown)} (use engine, voice, lexicon)", field_="tts")
+        engine = self.typed(raw.get("engine", ""), str, "", "tts.engine")
+        if engine and engine not in ENGINES:
+            raise self.fail(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})", field_="tts.engine")
+        lexicon = self.typed(raw.get("lexicon", {}), dict, "", "tts.lexicon")
+        for word, said in lexicon.items():
+            self.typed(said, str, "", f"tts.lexicon.{word}")
+        return VoiceChoice(
+            engine=engine,
+            voice=self.typed(raw.get("voice", ""), str, "", "tts.voice"),
+            lexicon=MappingProxyType({str(word): said for word, said in lexicon.items()}),
+        )
 
     def transition(self, raw: Any, step: str, field_: str) -> Transition:
         if isinstance(raw, str):
@@ -511,6 +574,7 @@ def scenario_from_dict(data: Any, file: str = "<dict>", base_dir: Path | None = 
         objections=MappingProxyType(objections),
         max_rebuttals=max_rebuttals,
         after_rebuttals=after_rebuttals,
+        tts=reader.voice_choice(data.get("tts", {})),
         file=file,
     )
 

@@ -50,7 +50,9 @@ class Settings:
     vosk_model: str = ""
     asr_warm_recognizers: int = 4
     vad_aggressiveness: int = 2
-    tts_voice: str = "fr"
+    tts_engine: str = "auto"  # auto (Piper when a voice is installed, else espeak-ng) | piper | espeak
+    tts_voice: str = ""  # Piper voice name or .onnx path, or espeak-ng voice; "": the engine's default
+    tts_workers: int = 1  # Piper synthesis threads
     tts_cache_dir: Path = field(default_factory=lambda: _default_data_dir() / "tts-cache")
     # NLP
     ollama_host: str = "http://127.0.0.1:11434"
