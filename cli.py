@@ -84,6 +84,22 @@ def _database_message(exc: BaseException) -> str:
     return f"database error: {text}"
 
 
+def _pending_migrations() -> str | None:
+    """After an unexpected error: the likely cause when the database lags behind the code."""
+    try:
+        from commands.common import database_url
+        from services import db
+
+        with db.connect(database_url(), autocommit=True) as conn:
+            pending = [s.migration for s in db.migration_status(conn) if s.applied_at is None]
+    except Exception:  # no database at all, or another problem: the original error stands
+        return None
+    if not pending:
+        return None
+    names = ", ".join(f"{m.version:03d}_{m.name}" for m in pending)
+    return f"the database lacks {len(pending)} migration(s) ({names}): run `minibot db migrate`"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: exit codes reach the shell; no traceback for a user's mistake."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -98,7 +114,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         if known is None:
             if os.environ.get("MINIBOT_DEBUG"):
                 raise
-            known = (f"unexpected {type(exc).__name__}: {exc} (run with MINIBOT_DEBUG=1 for details)", 1)
+            hint = _pending_migrations()
+            known = (
+                hint or f"unexpected {type(exc).__name__}: {exc} (MINIBOT_DEBUG=1 shows the traceback)",
+                1,
+            )
         from rich.markup import escape
 
         from commands.common import err_console

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 pytestmark = pytest.mark.integration
@@ -119,3 +120,19 @@ def test_import_progress_bar_on_a_terminal_and_nothing_when_piped(db_url: str, t
             shown += chunk
     os.close(master)
     assert proc.returncode == 0 and b"importing" in shown and b"kB" in shown
+
+
+def test_a_database_behind_the_code_says_to_migrate(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        latest = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        assert latest is not None
+        conn.execute("DELETE FROM schema_migrations WHERE version = %s", (latest[0],))
+        conn.execute("ALTER TABLE campaigns DROP COLUMN priority")  # what the code now expects is gone
+        conn.execute("INSERT INTO campaigns (name) VALUES ('old')")
+    listed = minibot("campaign", "list", url=db_url)  # the SQL names the missing column
+    assert listed.returncode == 1 and "column c.priority does not exist" in listed.stderr
+    assert "run `minibot db migrate`" in listed.stderr
+    result = minibot("campaign", "show", "old", url=db_url)  # the row lacks what the code reads
+    assert result.returncode == 1 and "run `minibot db migrate`" in result.stderr
+    assert f"{latest[0]:03d}_" in result.stderr
+    assert_clean(result)
