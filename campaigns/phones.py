@@ -87,10 +87,10 @@ def overseas_number(compact: str, region: str) -> tuple[int, str] | None:
 
     ``0696 12 34 33`` under FR is Martinique, +596 696 12 34 33 (see ``OVERSEAS_PREFIXES``).
     """
-    if len(compact) != 10 or region.upper() not in FRENCH_PLAN or not compact.isdigit():
+    found = OVERSEAS_PREFIXES.get(compact[:4])  # first: most numbers stop here
+    if found is None or len(compact) != 10 or not compact.isdigit() or region.upper() not in FRENCH_PLAN:
         return None
-    found = OVERSEAS_PREFIXES.get(compact[:4])
-    return None if found is None else (found[0], compact[found[1] :])
+    return found[0], compact[found[1] :]
 
 
 def _fast_number(compact: str, region: str) -> tuple[int, str] | None:
