@@ -11,9 +11,13 @@ SENTIMENT_VALUE = {"positive": 1.0, "neutral": 0.0, "negative": -1.0}
 
 
 def bar_chart(
-    bars: Sequence[tuple[str, int]], width: int = 480, height: int = 120, title: str = ""
+    bars: Sequence[tuple[str, int]],
+    width: int = 480,
+    height: int = 120,
+    title: str = "",
+    labels: bool = False,
 ) -> Markup:
-    """Vertical bars with a tooltip (``<title>``) per bar; labels are escaped."""
+    """Vertical bars with a tooltip (``<title>``) per bar (and the label under each with ``labels``)."""
     top = max((v for _, v in bars), default=0) or 1
     slot = width / max(len(bars), 1)
     parts = [
@@ -28,8 +32,21 @@ def bar_chart(
             'fill="#3b6ea8">'
             f"<title>{escape(label)}: {value}</title></rect>"
         )
-    parts.append(f'<text x="0" y="{height + 12}" font-size="10">{escape(bars[0][0]) if bars else ""}</text>')
-    parts.append(f'<text x="{width}" y="{height + 12}" font-size="10" text-anchor="end">{top}</text>')
+    if labels:
+        every = max(1, -(-len(bars) * 36 // width))  # one label per 36 px at most
+        parts.extend(
+            f'<text x="{i * slot + slot / 2:.1f}" y="{height + 12}" font-size="10" text-anchor="middle" '
+            f'class="axis">{escape(label)}</text>'
+            for i, (label, _) in enumerate(bars)
+            if i % every == 0
+        )
+        parts.append(
+            f'<text x="{width}" y="10" font-size="10" text-anchor="end" class="axis">max {top}</text>'
+        )
+    else:
+        first = escape(bars[0][0]) if bars else ""
+        parts.append(f'<text x="0" y="{height + 12}" font-size="10">{first}</text>')
+        parts.append(f'<text x="{width}" y="{height + 12}" font-size="10" text-anchor="end">{top}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

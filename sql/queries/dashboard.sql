@@ -279,15 +279,6 @@ SELECT id, name, status, status_reason, scenario, compliance_profile, b2b, amd_m
        schedule_open, schedule_reason, created_at, updated_at
 FROM campaigns WHERE id = %(campaign_id)s;
 
--- name: campaign_funnel
-SELECT count(*) AS dialled,
-       count(c.answered_at) AS answered,
-       count(*) FILTER (WHERE c.amd_result = 'human') AS human,
-       count(l.id) FILTER (WHERE l.status = 'qualified') AS qualified,
-       count(*) FILTER (WHERE c.transfer_result = 'connected') AS transferred
-FROM calls c LEFT JOIN leads l ON l.call_id = c.id
-WHERE c.campaign_id = %(campaign_id)s;
-
 -- name: campaign_outcomes
 SELECT coalesce(outcome, status) AS outcome, count(*) AS calls
 FROM calls WHERE campaign_id = %(campaign_id)s
@@ -308,3 +299,26 @@ SELECT extract(hour FROM c.created_at AT TIME ZONE %(zone)s)::int AS hour,
 FROM calls c LEFT JOIN leads l ON l.call_id = c.id
 WHERE c.campaign_id = %(campaign_id)s
 GROUP BY 1 ORDER BY 1;
+
+-- name: campaign_amd
+SELECT amd_result AS verdict, count(*) AS calls
+FROM calls WHERE campaign_id = %(campaign_id)s AND amd_result IS NOT NULL
+GROUP BY 1 ORDER BY 2 DESC, 1;
+
+-- name: campaign_days
+-- The last %(days)s days (in the given zone, zero-filled): answered calls, qualified leads, average talk time.
+WITH d AS (
+    SELECT (c.created_at AT TIME ZONE %(zone)s)::date AS day,
+           count(c.answered_at) AS answered,
+           count(l.id) FILTER (WHERE l.status = 'qualified') AS qualified,
+           avg(extract(epoch FROM c.ended_at - c.answered_at))
+               FILTER (WHERE c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL) AS avg_talk_s
+    FROM calls c LEFT JOIN leads l ON l.call_id = c.id
+    WHERE c.campaign_id = %(campaign_id)s
+      AND c.created_at >= (%(today)s::date - (%(days)s - 1)) AT TIME ZONE %(zone)s
+    GROUP BY 1
+)
+SELECT g.day::date AS day, coalesce(d.answered, 0) AS answered, coalesce(d.qualified, 0) AS qualified, d.avg_talk_s
+FROM generate_series(%(today)s::date - (%(days)s - 1), %(today)s::date, interval '1 day') AS g(day)
+LEFT JOIN d ON d.day = g.day::date
+ORDER BY 1;

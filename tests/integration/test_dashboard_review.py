@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -244,3 +245,20 @@ async def test_calls_list_filters(client: tuple[Client, Seed], conn: Conn) -> No
     assert await listed(f"campaign_id={seeded.other_campaign_id}") == []
     bad = await c.get("/calls?outcome=answered_by_martians")
     assert bad.status == 400 and "Le paramètre outcome doit valoir" in await bad.text()
+
+
+async def test_campaign_page_shows_the_cost_per_qualified_lead(
+    db_url: str, tmp_path: Path, conn: Conn
+) -> None:
+    seeded = seed(conn, tmp_path / "rec")
+    settings = dataclasses.replace(dashboard_settings(tmp_path), cost_per_call=0.02, cost_per_minute=0.1)
+    async with TestClient(TestServer(create_app(settings, db_url, clock=lambda: NOW))) as c:
+        page = await (await c.get("/login")).text()
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert match
+        data = {"email": "viewer@example.com", "password": PASSWORD, "csrf_token": match.group(1)}
+        assert (await c.post("/login", data=data, allow_redirects=False)).status == 302
+        html = await (await c.get(f"/campaigns/{seeded.campaign_id}")).text()
+    # 3 calls at 0.02 + 1 minute of talk at 0.10, for 1 qualified lead
+    assert '<dd id="cost-per-qualified">0,16 €</dd>' in html
+    assert english_values(html) == set()
