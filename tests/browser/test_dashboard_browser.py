@@ -54,6 +54,13 @@ async def test_live_page_follows_new_turns_and_calls(
     ).fetchone()
     assert row
     await page.wait_for_selector(f"#live-call-{row['id']}")
+    # a call that arrives live reads like the ones rendered by the server (same header, translated status)
+    server = await page.inner_text(f"#live-call-{seeded.live_call_id} h2")
+    pushed = await page.inner_text(f"#live-call-{row['id']} h2")
+    assert server.startswith(f"Call {seeded.live_call_id} · Alpha")
+    assert pushed.startswith(f"Call {row['id']} · Alpha")
+    assert await page.inner_text(f"#live-call-{row['id']} .call-status") == "ringing"
+    assert await page.inner_text(f"#live-call-{seeded.live_call_id} .call-status") == "in conversation"
     conn.execute("UPDATE calls SET current_step = 'q1' WHERE id = %s", (seeded.live_call_id,))
     await page.wait_for_function(
         f"document.querySelector('#live-call-{seeded.live_call_id} .call-step').textContent === 'q1'"

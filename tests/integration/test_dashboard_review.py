@@ -117,6 +117,8 @@ async def test_no_internal_value_on_french_pages(client: tuple[Client, Seed], co
         "/live",
         "/users",
     ]
+    missing = await c.get("/calls/987654")
+    assert missing.status == 404 and "Appel introuvable" in await missing.text()
     for path in pages:
         resp = await c.get(path)
         assert resp.status == 200, path
