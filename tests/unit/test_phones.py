@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import phonenumbers
 import pytest
 
 from campaigns import phones
+from campaigns.compliance import check
+from campaigns.models import ContactContext
 from campaigns.phones import InvalidPhone, default_timezone, mask_phone, normalize
 
 pytestmark = pytest.mark.unit
@@ -97,3 +100,14 @@ def test_default_timezone() -> None:
 def test_mask_phone_keeps_last_four() -> None:
     assert mask_phone("+33612345678") == "******5678"
     assert mask_phone("12") == "******"
+
+
+def test_overseas_contact_is_called_in_its_own_hours() -> None:
+    phone = normalize("0696 12 34 33", "FR")
+    contact = ContactContext(phone=phone, timezone=default_timezone(phone), consent="web")
+    tuesday_paris_1430 = datetime(2026, 11, 24, 13, 30, tzinfo=UTC)  # 09:30 in Fort-de-France
+    decision = check("fr", contact, tuesday_paris_1430)
+    assert not decision.allowed and "09:30 America/Martinique" in decision.reason
+    assert decision.next_allowed == datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 10:00 there
+    paris = ContactContext(phone="+33612345678", timezone=default_timezone("+33612345678"), consent="web")
+    assert check("fr", paris, tuesday_paris_1430).allowed
