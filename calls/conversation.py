@@ -43,7 +43,7 @@ from services.metrics import (
     count_answered_call,
 )
 from services.nlp.analysis import Turn, analyze_call, do_not_call_request
-from services.nlp.llm import NluService
+from services.nlp.llm import NluService, overall_source
 from services.prompts import PromptCache, PromptPart, splice
 from services.recording import CallRecorder
 from services.tts import DEFAULT_CHOICE, CachedTts, VoiceChoice
@@ -211,6 +211,7 @@ class _Dialogue:
         self.silence_timer: asyncio.TimerHandle | None = None
         self.pending_latency_from: float | None = None
         self.transcript: list[Turn] = []
+        self.nlu_sources: list[str] = []  # who understood each caller turn (fast, llm, fallback)
         live.result = ConversationResult()
         self.finished = False
         self.booking: BookingDialog | None = None  # the booking dialogue of a book step, while it runs
@@ -609,6 +610,8 @@ class _Dialogue:
         self, state: eng.CallState, turn: _CallerTurn, intent: eng.Intent | None, source: str | None = None
     ) -> None:
         self.seq += 1
+        if source:
+            self.nlu_sources.append(source)
         await self.deps.store.add_turn(
             TurnRecord(
                 call_id=self.live.call_id,
@@ -655,6 +658,7 @@ class _Dialogue:
             rationale=finish.reason,
             callback_at=finish.callback_at,
             objections=list(finish.objections),
+            nlu_source=overall_source(self.nlu_sources),
         )
         await self.deps.store.save_lead(lead)
         task = asyncio.create_task(self._analyze(lead))

@@ -56,6 +56,7 @@ class LeadRecord:
     rationale: str = ""
     callback_at: datetime | None = None
     summary_source: str | None = None  # "llm", "fallback" or "heuristic"
+    nlu_source: str | None = None  # "llm" if the model decided an answer, else "fallback" or "fast"
     objections: list[str] = field(default_factory=list)  # raised during the call, in order
 
 

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,6 +235,13 @@ class NluService:
             "cache_size": len(self._cache),
             **self.counters,
         }
+
+
+def overall_source(sources: Iterable[str]) -> str | None:
+    """Who understood a call from its turns' sources: ``llm`` when the model decided one turn at
+    least, else ``fallback`` when it was wanted, else ``fast`` (``None`` without caller turns)."""
+    seen = set(sources)
+    return next((source for source in ("llm", "fallback", "fast") if source in seen), None)
 
 
 def _from_fast(fast: FastResult, source: str, reason: str = "") -> NluResult:

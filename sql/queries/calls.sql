@@ -57,15 +57,15 @@ UPDATE turns SET barge_in = true, interrupted_at_ms = %(cut_ms)s WHERE call_id =
 
 -- name: upsert_lead
 INSERT INTO leads (call_id, contact_id, campaign_id, status, score, answers, summary, sentiment,
-                   sentiment_timeline, rationale, callback_at, summary_source, objections)
+                   sentiment_timeline, rationale, callback_at, summary_source, objections, nlu_source)
 VALUES (%(call_id)s, %(contact_id)s, %(campaign_id)s, %(status)s, %(score)s, %(answers)s, %(summary)s,
         %(sentiment)s, %(sentiment_timeline)s, %(rationale)s, %(callback_at)s, %(summary_source)s,
-        %(objections)s)
+        %(objections)s, %(nlu_source)s)
 ON CONFLICT (call_id) DO UPDATE SET
     status = EXCLUDED.status, score = EXCLUDED.score, answers = EXCLUDED.answers, summary = EXCLUDED.summary,
     sentiment = EXCLUDED.sentiment, sentiment_timeline = EXCLUDED.sentiment_timeline,
     rationale = EXCLUDED.rationale, callback_at = EXCLUDED.callback_at, summary_source = EXCLUDED.summary_source,
-    objections = EXCLUDED.objections
+    objections = EXCLUDED.objections, nlu_source = EXCLUDED.nlu_source
 RETURNING id;
 
 -- name: add_dnc

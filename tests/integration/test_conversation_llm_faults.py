@@ -81,11 +81,12 @@ async def test_a_bad_model_reply_never_costs_the_call_nor_the_lead(
     if lane == "live":  # the keywords go on: a re-prompt, then the refusal
         assert caller_turns(conn, live.call_id) == [(UNSURE, "intro", "unknown"), (REFUSAL, "intro", "no")]
         assert _sources(conn, live.call_id) == ["fallback", "fast"]
-        assert (lead["summary"], lead["summary_source"]) == (SUMMARY, "llm")
+        assert (lead["summary"], lead["summary_source"], lead["nlu_source"]) == (SUMMARY, "llm", "fallback")
     else:  # the model's answer steered the call; the summary is the heuristic one
         assert caller_turns(conn, live.call_id)[0] == (UNSURE, "intro", "no")
         assert _sources(conn, live.call_id)[0] == "llm"
-        assert lead["summary_source"] == "fallback" and "pas intéressé" in str(lead["summary"])
+        assert (lead["summary_source"], lead["nlu_source"]) == ("fallback", "llm")
+        assert "pas intéressé" in str(lead["summary"])
     after = {name: _count(name, reason) - before[name] for name in before}
     assert after == {"live": int(lane == "live"), "analysis": int(lane == "analysis")}
     assert [body["messages"][0]["content"][:12] for body in fake.requests] == ["Tu analyses ", "Tu résumes u"]

@@ -12,7 +12,7 @@ import pytest
 
 from services.metrics import NLP_FALLBACKS
 from services.nlp.breaker import CircuitBreaker
-from services.nlp.llm import NluService
+from services.nlp.llm import NluService, overall_source
 from tests.fakes.ollama_server import FakeOllama, Reply, closed_port_url, running
 
 pytestmark = pytest.mark.unit
@@ -321,3 +321,16 @@ async def test_cache_hit_skips_the_model() -> None:
         second = await service.classify("ca depend", ALLOWED)
     assert (first.source, second.source, second.intent) == ("llm", "llm", "no")
     assert len(fake.requests) == 1 and service.health()["cache_hits"] == 1
+
+
+@pytest.mark.parametrize(
+    ("sources", "lead"),
+    [
+        ([], None),
+        (["fast", "fast"], "fast"),
+        (["fast", "fallback"], "fallback"),
+        (["fallback", "llm"], "llm"),
+    ],
+)
+def test_the_lead_says_whether_the_model_decided_an_answer(sources: list[str], lead: str | None) -> None:
+    assert overall_source(sources) == lead
