@@ -55,12 +55,10 @@ class Lane:
 
 @dataclass(frozen=True)
 class Answer:
-    """A JSON object the model answered, with Ollama's own timings."""
+    """A JSON object the model answered, and how long it took."""
 
     data: dict[str, Any]
     latency_ms: float
-    prompt_tokens: int = 0
-    output_tokens: int = 0
 
 
 class OllamaClient:
@@ -137,9 +135,14 @@ class OllamaClient:
         except Exception as exc:  # anything else on the wire still only costs the fast path
             raise LlmFailure("bad_reply", f"{type(exc).__name__}: {exc}") from None
         latency_ms = (time.perf_counter() - started) * 1000
-        return Answer(
-            parsed, latency_ms, int(data.get("prompt_eval_count") or 0), int(data.get("eval_count") or 0)
+        log.debug(
+            "%s lane: answer in %.0f ms (%s prompt tokens read, %s generated)",
+            lane.name,
+            latency_ms,
+            data.get("prompt_eval_count"),
+            data.get("eval_count"),
         )
+        return Answer(parsed, latency_ms)
 
     async def _queued(
         self, lane: Lane, system: str, user: str, schema: Mapping[str, Any]
