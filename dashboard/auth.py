@@ -221,6 +221,9 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         await throttle.failed(app[POOL], attempt, app[LIMITS], now)
         return fail("bad_credentials", 401)
     await throttle.succeeded(app[POOL], attempt, app[LIMITS], now)
+    previous = request[SESSION_KEY]
+    if previous is not None and previous.session_hash is not None:  # a login replaces the session
+        await sessions.revoke(app[POOL], previous.session_hash, now)
     policy = app[SESSION_POLICY]
     token = await sessions.create(
         app[POOL], app[SECRET], int(row["id"]), ip=attempt.ip, now=now, policy=policy

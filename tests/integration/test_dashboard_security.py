@@ -131,6 +131,14 @@ async def test_logout_ends_the_session_on_the_server(client: Client) -> None:
     assert await status_with(client, "/api/v1/stats", cookie) == 401
 
 
+async def test_logging_in_again_ends_the_previous_session(client: Client) -> None:
+    assert await login(client, "viewer@example.com") == 302
+    first = session_cookie(client)
+    assert await login(client, "supervisor@example.com") == 302
+    assert session_cookie(client) != first
+    assert await status_with(client, "/leads", first) == 302
+
+
 @pytest.mark.parametrize(
     "change",
     [
