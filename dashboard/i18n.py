@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LANGUAGES = ("fr", "en")
 LANG_COOKIE = "minibot_lang"
@@ -425,6 +425,9 @@ def format_datetime(lang: str, value: datetime | date | None, zone: str = "Europ
     if value is None:
         return ""
     if isinstance(value, datetime):
-        local = value.astimezone(ZoneInfo(zone))
+        try:
+            local = value.astimezone(ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):  # a zone name the system does not know
+            local = value.astimezone(ZoneInfo("UTC"))
         return local.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
     return value.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")

@@ -129,7 +129,8 @@ ORDER BY c.id DESC
 LIMIT %(limit)s;
 
 -- name: call_detail
-SELECT c.id, c.campaign_id, cp.name AS campaign, c.contact_id, c.attempt, c.status, c.current_step,
+SELECT c.id, c.campaign_id, cp.name AS campaign, cp.run_schedule->>'timezone' AS zone,
+       c.contact_id, c.attempt, c.status, c.current_step,
        c.outcome, c.amd_result, c.amd_reason, c.hangup_cause, c.hangup_cause_text, c.recording_path,
        c.transfer_endpoint, c.transfer_result, c.queued_at, c.originated_at, c.answered_at, c.ended_at, c.created_at,
        ct.phone, ct.first_name, ct.last_name, ct.erased_at,
@@ -203,7 +204,7 @@ SELECT name FROM campaigns WHERE id = %(campaign_id)s;
 -- name: review_queue
 -- Leads not reviewed yet, the most urgent first: qualified, call back due, failed transfer, the rest.
 SELECT l.id, l.status, l.score, l.summary, l.callback_at, l.created_at, l.call_id, l.campaign_id,
-       cp.name AS campaign, ct.phone, ct.first_name, ct.last_name, u.email AS assigned_email,
+       cp.name AS campaign, cp.run_schedule->>'timezone' AS zone, ct.phone, ct.first_name, ct.last_name, u.email AS assigned_email,
        c.transfer_endpoint, c.transfer_result,
        CASE WHEN l.status = 'qualified' THEN 1
             WHEN l.status = 'callback' AND l.callback_at <= %(now)s THEN 2
@@ -223,8 +224,8 @@ LIMIT %(limit)s;
 -- name: lead_detail
 SELECT l.id, l.status, l.score, l.answers, l.summary, l.rationale, l.sentiment, l.callback_at, l.created_at,
        l.reviewed_at, l.review_decision, l.review_reason, l.review_note, l.assigned_to, l.call_id,
-       l.contact_id, l.campaign_id, cp.name AS campaign,
-       ct.phone, ct.first_name, ct.last_name, ct.timezone, ct.erased_at,
+       l.contact_id, l.campaign_id, cp.name AS campaign, cp.run_schedule->>'timezone' AS zone,
+       ct.phone, ct.first_name, ct.last_name, ct.erased_at,
        c.recording_path, c.outcome, c.amd_result, c.amd_reason, c.transfer_endpoint, c.transfer_result,
        c.answered_at, c.ended_at,
        u.email AS assigned_email, r.email AS reviewed_email
@@ -253,7 +254,8 @@ UPDATE leads SET status = 'do_not_call' WHERE id = %(lead_id)s RETURNING id;
 -- ---------------------------------------------------------------- calls list and campaign page
 
 -- name: calls_page
-SELECT c.id, c.campaign_id, cp.name AS campaign, c.attempt, c.status, c.outcome, c.amd_result, c.created_at,
+SELECT c.id, c.campaign_id, cp.name AS campaign, cp.run_schedule->>'timezone' AS zone,
+       c.attempt, c.status, c.outcome, c.amd_result, c.created_at,
        c.answered_at, c.ended_at, c.recording_path IS NOT NULL AS has_recording, c.transfer_result,
        extract(epoch FROM c.ended_at - c.answered_at) AS duration_s,
        ct.phone, ct.first_name, ct.last_name, l.id AS lead_id, l.status AS lead_status

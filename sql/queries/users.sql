@@ -37,13 +37,18 @@ INSERT INTO dashboard_sessions (id_hash, user_id, created_at, last_seen_at, expi
 VALUES (%(id_hash)s, %(user_id)s, %(now)s, %(now)s, %(expires_at)s, %(ip)s);
 
 -- name: touch_session
--- The live session behind a cookie (not revoked, not idle, not past its lifetime, user enabled);
--- the request counts as activity.
-UPDATE dashboard_sessions s SET last_seen_at = %(now)s
-FROM users u
-WHERE s.id_hash = %(id_hash)s AND u.id = s.user_id AND NOT u.disabled AND s.revoked_at IS NULL
-  AND s.expires_at > %(now)s AND s.last_seen_at > %(now)s - make_interval(secs => %(idle_seconds)s)
-RETURNING u.id, u.email, u.role;
+-- The live session behind a cookie (not revoked, not idle, not past its lifetime, user enabled); the
+-- request counts as activity, written at most once a minute (most requests only read).
+WITH live AS (
+    SELECT s.id_hash, s.last_seen_at, u.id, u.email, u.role
+    FROM dashboard_sessions s JOIN users u ON u.id = s.user_id
+    WHERE s.id_hash = %(id_hash)s AND NOT u.disabled AND s.revoked_at IS NULL
+      AND s.expires_at > %(now)s AND s.last_seen_at > %(now)s - make_interval(secs => %(idle_seconds)s)
+), touched AS (
+    UPDATE dashboard_sessions d SET last_seen_at = %(now)s
+    FROM live WHERE d.id_hash = live.id_hash AND live.last_seen_at <= %(now)s - interval '60 seconds'
+)
+SELECT id, email, role FROM live;
 
 -- name: check_session
 -- Like touch_session without counting as activity (open event streams re-check with it).
@@ -110,11 +115,17 @@ SELECT id, %(token_hash)s, %(scope)s, %(now)s, %(expires_at)s FROM users WHERE e
 RETURNING id;
 
 -- name: use_api_token
-UPDATE api_tokens t SET last_used_at = %(now)s
-FROM users u
-WHERE t.token_hash = %(token_hash)s AND u.id = t.user_id AND NOT u.disabled
-  AND t.revoked_at IS NULL AND t.expires_at > %(now)s
-RETURNING u.id, u.email, u.role, t.scope;
+-- The user and scope of a valid token; its last use is written at most once a minute.
+WITH valid AS (
+    SELECT t.id AS token_id, t.last_used_at, t.scope, u.id, u.email, u.role
+    FROM api_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = %(token_hash)s AND NOT u.disabled AND t.revoked_at IS NULL AND t.expires_at > %(now)s
+), used AS (
+    UPDATE api_tokens a SET last_used_at = %(now)s
+    FROM valid WHERE a.id = valid.token_id
+      AND (valid.last_used_at IS NULL OR valid.last_used_at <= %(now)s - interval '60 seconds')
+)
+SELECT id, email, role, scope FROM valid;
 
 -- name: list_api_tokens
 SELECT t.id, u.email, t.scope, t.created_at, t.expires_at, t.last_used_at, t.revoked_at

@@ -150,6 +150,14 @@ async def test_review_queue_puts_the_urgent_leads_first(client: tuple[Client, Se
     order = [int(x) for x in re.findall(r'class="queue-item priority-\d" data-lead="(\d+)"', html)]
     assert order == [qualified, due, failed_transfer, other]
     assert "Rappel dû" in html and "Transfert échoué" in html
+    # times in the campaign's time zone
+    conn.execute("UPDATE leads SET created_at = '2026-11-23 08:00Z' WHERE id = %s", (qualified,))
+    conn.execute(
+        'UPDATE campaigns SET run_schedule = \'{"timezone": "Indian/Reunion"}\' WHERE id = %s',
+        (seeded.campaign_id,),
+    )
+    assert "Alpha · 23/11/2026 12:00" in await (await c.get("/review")).text()
+    assert "Alpha · 23/11/2026 12:00" in await (await c.get(f"/leads/{qualified}")).text()
 
 
 async def test_review_actions_are_applied_and_audited(client: tuple[Client, Seed], conn: Conn) -> None:
