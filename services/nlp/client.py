@@ -173,7 +173,7 @@ class OllamaClient:
                 status, text, content_type = await self._send(body)
         finally:
             self._in_flight -= 1
-        if status == 404 and "not found" in text:
+        if status == 404 and "model" in text and "not found" in text:
             self._model_missing(text)
         if status != 200:
             raise LlmFailure(f"http_{status}", _error_text(text))

@@ -46,6 +46,7 @@ from aiohttp import web
 
 REPLY_KINDS = ("json", "ndjson", "html", "no_message", "drop", "hang")
 ERRORS = {
+    404: "404 page not found",  # a path the server does not serve (a proxy, a wrong URL): not a model
     500: "model runner has unexpectedly stopped, this may be due to resource limitations or an internal "
     "error, check ollama server logs for details",
     503: "server busy, please try again.  maximum pending requests exceeded",

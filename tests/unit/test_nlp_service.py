@@ -63,6 +63,7 @@ BAD_REPLIES = {
     "drop": (Reply(kind="drop"), "connection"),
     "http_500": (Reply(status=500), "http_500"),
     "http_503": (Reply(status=503), "http_503"),
+    "http_404_not_a_model": (Reply(status=404), "http_404"),
     "malformed": (Reply('{"intent": "yes", "confid'), "bad_json"),
     "prose": (Reply("Bien sûr ! La personne semble d'accord."), "bad_json"),
     "not_an_object": (Reply('["yes"]'), "bad_json"),
