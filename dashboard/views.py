@@ -14,10 +14,11 @@ from dashboard.auth import requires, session_of
 from dashboard.errors import Problem
 from dashboard.export import csv_chunks
 from dashboard.keys import CLOCK, POOL, SETTINGS
-from dashboard.params import FilterError, parse_id
+from dashboard.params import FilterError, parse_choice, parse_id
 from dashboard.security import redact
 from dashboard.store import LEAD_STATUSES, LeadFilter
 from dashboard.threads import in_thread
+from services.csvout import STYLES, csv_style
 from services.db import query
 from services.errors import ComplianceError, ConflictError, NotFoundError
 
@@ -138,10 +139,16 @@ async def leads_page(request: web.Request) -> web.StreamResponse:
 async def leads_export(request: web.Request) -> web.StreamResponse:
     """GET /leads/export.csv: the current filter as a streamed CSV download.
 
-    The first chunk is read before the response starts, so a bad filter answers 400, not a cut download.
+    ``format=excel`` (default: semicolons and BOM for French Excel) or ``format=plain`` (commas, for
+    scripts). The first chunk is read before the response starts, so a bad filter answers 400, not a
+    cut download.
     """
     flt = _lead_filter(request)
-    chunks = csv_chunks(request.app[POOL], flt)
+    try:
+        style = csv_style(parse_choice(request.query.get("format"), "format", tuple(STYLES)) or "excel")
+    except FilterError as exc:
+        raise Problem(400, exc.key, **exc.params) from exc
+    chunks = csv_chunks(request.app[POOL], flt, style=style)
     try:
         first = await anext(chunks)
     except FilterError as exc:

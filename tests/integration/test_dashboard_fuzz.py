@@ -93,7 +93,7 @@ ROUTES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/live"): ("query:lang",),
     ("GET", "/live/events"): ("query:after", "header:Last-Event-ID"),
     ("GET", "/leads"): tuple(f"query:{f}" for f in LEAD_FILTERS),
-    ("GET", "/leads/export.csv"): tuple(f"query:{f}" for f in LEAD_FILTERS),
+    ("GET", "/leads/export.csv"): (*(f"query:{f}" for f in LEAD_FILTERS), "query:format"),
     ("POST", "/leads/{id}/review"): ("path:id",),
     ("POST", "/leads/{id}/assign"): ("path:id", "form:user_id"),
     ("GET", "/calls/{id}"): ("path:id", "query:lang"),

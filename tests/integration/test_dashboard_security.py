@@ -488,4 +488,10 @@ async def test_web_export_neutralises_formulas(client: Client, conn: Conn, seede
     assert await login(client, "supervisor@example.com") == 302
     resp = await client.get("/leads/export.csv")
     assert resp.status == 200
-    assert_neutralised(await resp.text())
+    excel = await resp.text()
+    assert excel.startswith("\ufeffid;created_at;")  # French Excel: BOM and semicolons
+    assert_neutralised(excel)
+    plain = await (await client.get("/leads/export.csv?format=plain")).text()
+    assert plain.startswith("id,created_at,")  # scripts: plain commas
+    assert_neutralised(plain)
+    assert (await client.get("/leads/export.csv?format=xlsx")).status == 400
