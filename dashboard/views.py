@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -49,12 +50,16 @@ async def campaigns_page(request: web.Request) -> web.StreamResponse:
     pool = request.app[POOL]
     now = request.app[CLOCK]()
     campaigns = await kpis.campaign_kpis(request.app)
+    zone = ZoneInfo(request.app[SETTINGS].timezone)
     for c in campaigns:
         hours = await store.fetch_all(
             pool, "calls_per_hour", {"campaign_id": c["id"], "now": now, "hours": 24}
         )
         c["chart"] = svg.bar_chart(
-            [(h["hour"].strftime("%H:00"), int(h["calls"])) for h in hours], title=c["name"]
+            [(h["hour"].astimezone(zone).strftime("%H h"), int(h["calls"])) for h in hours],
+            560,
+            title=c["name"],
+            labels=True,
         )
         c["qualified_rate"] = (c["qualified"] / c["answered"]) if c["answered"] else None
         c["actions"] = allowed_actions(str(c["status"]))
