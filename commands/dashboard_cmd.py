@@ -11,7 +11,7 @@ from aiohttp import web
 from campaigns import retention
 from commands import group_help
 from commands.common import console, database_url, run, settings
-from dashboard import security
+from dashboard import accounts, security
 from dashboard.app import create_app
 from services import db
 
@@ -53,7 +53,10 @@ def purge(
             await pool.close()
 
     result = run(go())
+    with db.connect(database_url(), autocommit=True) as conn:
+        sessions, throttled = accounts.prune(conn)
     console.print(
         f"purged calls ended before {result.cutoff:%Y-%m-%d}: {result.recordings} recordings "
-        f"({result.files_deleted} files deleted), {result.transcripts} transcript turns blanked"
+        f"({result.files_deleted} files deleted), {result.transcripts} transcript turns blanked; "
+        f"{sessions} ended sessions and {throttled} login-throttle rows deleted"
     )

@@ -129,3 +129,14 @@ def revoke_token(conn: Conn, token_id: int, now: datetime | None = None) -> None
     """Revoke one API token by id; NotFoundError when unknown or already revoked."""
     if _one(conn, "revoke_api_token", {"id": token_id, "now": now or _now()}) is None:
         raise NotFoundError(f"no active API token with id {token_id}")
+
+
+SESSION_KEEP_DAYS = 30
+
+
+def prune(conn: Conn, now: datetime | None = None) -> tuple[int, int]:
+    """Delete sessions ended over 30 days ago and stale login-throttle rows; (sessions, throttle rows)."""
+    at = now or _now()
+    sessions = conn.execute(query("users", "prune_sessions"), {"now": at, "keep_days": SESSION_KEEP_DAYS})
+    throttled = conn.execute(query("users", "prune_throttle"), {"now": at})
+    return len(sessions.fetchall()), len(throttled.fetchall())

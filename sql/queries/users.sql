@@ -135,3 +135,17 @@ ORDER BY t.id;
 
 -- name: revoke_api_token
 UPDATE api_tokens SET revoked_at = %(now)s WHERE id = %(id)s AND revoked_at IS NULL RETURNING id;
+
+-- ---------------------------------------------------------------- housekeeping
+
+-- name: prune_sessions
+-- Sessions that ended (revoked or expired) more than %(keep_days)s days ago.
+DELETE FROM dashboard_sessions
+WHERE coalesce(revoked_at, expires_at) < %(now)s - make_interval(days => %(keep_days)s)
+RETURNING id_hash;
+
+-- name: prune_throttle
+-- Throttle rows whose window is over a day old and that lock nothing.
+DELETE FROM login_throttle
+WHERE window_start < %(now)s - interval '1 day' AND (locked_until IS NULL OR locked_until <= %(now)s)
+RETURNING key;

@@ -136,6 +136,38 @@ def test_cli_export_neutralises_formulas_like_the_dashboard(
     assert_neutralised(out.read_text(encoding="utf-8"))
 
 
+def test_purge_deletes_old_sessions_and_throttle_rows_only(
+    runner: CliRunner, conn: Conn, tmp_path: Path
+) -> None:
+    seed(conn, tmp_path / "rec")
+    user = "(SELECT id FROM users WHERE email = 'viewer@example.com')"
+    for id_hash, created, expires, revoked in (
+        ("old", "60 days", "-59 days", None),
+        ("revoked", "2 days", "1 day", "1 day"),
+        ("live", "0 days", "12 hours", None),
+    ):
+        conn.execute(
+            "INSERT INTO dashboard_sessions"
+            " (id_hash, user_id, created_at, last_seen_at, expires_at, revoked_at)"
+            f" VALUES (%s, {user}, now() - %s::interval, now() - %s::interval, now() + %s::interval,"
+            " now() - %s::interval)",
+            (id_hash, created, created, expires, revoked),
+        )
+    conn.execute(
+        "INSERT INTO login_throttle (key, email, attempts, window_start, locked_until) VALUES"
+        " ('ip:stale', NULL, 3, now() - interval '2 days', NULL),"
+        " ('pair:a@b.fr|x', 'a@b.fr', 0, now() - interval '2 days', now() + interval '1 hour'),"
+        " ('ip:fresh', NULL, 3, now(), NULL)"
+    )
+    result = runner.invoke(app, ["dashboard", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 ended sessions and 1 login-throttle rows deleted" in result.output
+    left = {r["id_hash"] for r in conn.execute("SELECT id_hash FROM dashboard_sessions").fetchall()}
+    assert left == {"revoked", "live"}  # ended sessions stay 30 days for the record
+    keys = {r["key"] for r in conn.execute("SELECT key FROM login_throttle").fetchall()}
+    assert keys == {"pair:a@b.fr|x", "ip:fresh"}  # a lock still running is kept
+
+
 def test_purge_command(runner: CliRunner, conn: Conn, tmp_path: Path) -> None:
     seeded = seed(conn, tmp_path / "rec")
     conn.execute(
