@@ -149,13 +149,17 @@ def busy_periods(data: bytes, tz: str) -> list[tuple[datetime, datetime, str, st
             continue
         if str(event.get("STATUS", "")).upper() == "CANCELLED":
             continue
-        start = _as_datetime(event.decoded("DTSTART"), tz)
-        if event.get("DTEND") is not None:
-            end = _as_datetime(event.decoded("DTEND"), tz)
-        elif event.get("DURATION") is not None:
-            end = start + event.decoded("DURATION")
-        else:
-            end = start + timedelta(days=1)
+        try:
+            start = _as_datetime(event.decoded("DTSTART"), tz)
+            if event.get("DTEND") is not None:
+                end = _as_datetime(event.decoded("DTEND"), tz)
+            elif event.get("DURATION") is not None:
+                end = start + event.decoded("DURATION")
+            else:
+                end = start + timedelta(days=1)
+        except (KeyError, AttributeError, TypeError, ValueError):
+            uid = event.get("UID", "") or event.get("SUMMARY", "") or "?"
+            raise ImportError_(f"event {uid!s} has no readable DTSTART/DTEND/DURATION") from None
         periods.append((start, end, str(event.get("SUMMARY", "")), str(event.get("UID", ""))))
     for freebusy in calendar.walk("VFREEBUSY"):
         values = freebusy.get("FREEBUSY", [])

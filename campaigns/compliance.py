@@ -58,7 +58,7 @@ def zone(name: str) -> ZoneInfo:
     """The ZoneInfo for an IANA name; raise ValueError with a clear message if unknown."""
     try:
         return _zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise ValueError(f"unknown time zone {name!r} (expected an IANA name like Europe/Paris)") from None
 
 

@@ -13,7 +13,22 @@ import jinja2
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
-from dashboard import api, auth, browse, errors, i18n, kpis, live, review, security, users_page, views
+from dashboard import (
+    advisers_page,
+    api,
+    appointments_page,
+    auth,
+    browse,
+    errors,
+    i18n,
+    kpis,
+    live,
+    review,
+    schedule_page,
+    security,
+    users_page,
+    views,
+)
 from dashboard.keys import (
     CLOCK,
     DB_URL,
@@ -87,6 +102,15 @@ def _add_routes(app: web.Application) -> None:
     r.add_post("/users/disable", users_page.disable_user)
     r.add_post("/users/sign-out", users_page.sign_out_user)
     r.add_post("/users/unlock", users_page.unlock_user)
+    r.add_post("/campaigns/{id}/schedule", schedule_page.set_schedule)
+    r.add_get("/appointments", appointments_page.appointments_page)
+    r.add_post("/appointments/{id}/move", appointments_page.move)
+    r.add_post("/appointments/{id}/cancel", appointments_page.cancel)
+    r.add_get("/advisers", advisers_page.advisers_page)
+    r.add_post("/advisers", advisers_page.add_adviser)
+    r.add_post("/advisers/{id}/hours", advisers_page.set_hours)
+    r.add_post("/advisers/{id}/busy", advisers_page.import_busy)
+    r.add_get("/advisers/{id}/calendar.ics", advisers_page.export_ics)
     r.add_static("/static", HERE / "static")
     api.add_routes(app)
 

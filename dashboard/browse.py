@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from campaigns import reports
 from campaigns.store import allowed_actions
-from dashboard import errors, i18n, store, svg
+from dashboard import errors, i18n, schedule_page, store, svg
 from dashboard.auth import requires, session_of
 from dashboard.errors import Problem
 from dashboard.keys import CLOCK, POOL, SETTINGS
@@ -136,5 +136,6 @@ async def campaign_page(request: web.Request) -> web.StreamResponse:
         "outcomes": await store.fetch_all(pool, "campaign_outcomes", {"campaign_id": campaign_id}),
         "progress": await store.fetch_one(pool, "campaign_progress", {"campaign_id": campaign_id}) or {},
         **await _charts(request, campaign_id, zone, lang),
+        "schedule": await schedule_page.schedule_view(request, campaign),
     }
     return aiohttp_jinja2.render_template("campaign.html", request, context)

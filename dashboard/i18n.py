@@ -287,6 +287,124 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "A lead can only be assigned to an active supervisor or admin.",
     },
     "campaign_move_refused": {"fr": "{reason}", "en": "{reason}"},
+    # appointments, advisers and campaign schedules (issues #21 and #22)
+    "appointments": {"fr": "Rendez-vous", "en": "Appointments"},
+    "appointment": {"fr": "Rendez-vous", "en": "Appointment"},
+    "appointments_intro": {
+        "fr": "Rendez-vous confirmés à venir, à l'heure du conseiller.",
+        "en": "Upcoming confirmed appointments, in the adviser's time.",
+    },
+    "no_appointments": {"fr": "Aucun rendez-vous à venir.", "en": "No upcoming appointment."},
+    "adviser": {"fr": "Conseiller", "en": "Adviser"},
+    "advisers": {"fr": "Conseillers", "en": "Advisers"},
+    "when_adviser_time": {"fr": "Date (heure du conseiller)", "en": "When (adviser's time)"},
+    "move_to": {"fr": "Nouvelle date", "en": "New time"},
+    "move": {"fr": "Déplacer", "en": "Move"},
+    "cancel_note": {"fr": "Motif de l'annulation", "en": "Why it is cancelled"},
+    "cancel_appointment": {"fr": "Annuler le rendez-vous", "en": "Cancel the appointment"},
+    "appointment_badge": {"fr": "RDV", "en": "Appt"},
+    "title": {"fr": "Titre", "en": "Title"},
+    "skills": {"fr": "Compétences", "en": "Skills"},
+    "hours": {"fr": "Horaires", "en": "Hours"},
+    "hours_hint": {
+        "fr": "Une plage par ligne, à l'heure du conseiller : « lun-ven 09:00-12:30 ».",
+        "en": "One window a line, in the adviser's time: 'mon-fri 09:00-12:30'.",
+    },
+    "length_buffer": {"fr": "Durée + battement", "en": "Length + buffer"},
+    "length_min": {"fr": "Durée (min)", "en": "Length (min)"},
+    "buffer_min": {"fr": "Battement (min)", "en": "Buffer (min)"},
+    "upcoming": {"fr": "À venir", "en": "Upcoming"},
+    "add_adviser": {"fr": "Ajouter un conseiller", "en": "Add an adviser"},
+    "set_hours": {"fr": "Enregistrer les horaires", "en": "Save hours"},
+    "busy_import": {"fr": "Importer les indisponibilités (.ics)", "en": "Import busy times (.ics)"},
+    "busy_import_hint": {
+        "fr": "Remplace l'import précédent de ce conseiller.",
+        "en": "Replaces this adviser's previous import.",
+    },
+    "export_ics": {"fr": "Exporter l'agenda (.ics)", "en": "Export calendar (.ics)"},
+    "import": {"fr": "Importer", "en": "Import"},
+    "none": {"fr": "aucun", "en": "none"},
+    "busy_imported": {
+        "fr": "{count} période(s) d'indisponibilité importée(s) pour {name}.",
+        "en": "{count} busy period(s) imported for {name}.",
+    },
+    "dialling_now": {"fr": "Appelle en ce moment", "en": "Dialling now"},
+    "run_windows": {"fr": "Plages d'appel", "en": "Run windows"},
+    "holidays": {"fr": "Pause les jours fériés", "en": "Pause on public holidays"},
+    "holidays_hint": {
+        "fr": "Pays ou territoire : FR, FR-974 (La Réunion)… ; vide pour aucun.",
+        "en": "Country or territory: FR, FR-974 (Réunion)…; empty for none.",
+    },
+    "windows_hint": {
+        "fr": "Une plage par ligne, dans le fuseau du planning : « lun-ven 10:00-12:30 ». Elles "
+        "restreignent les heures légales, sans jamais les élargir.",
+        "en": "One window a line, in the schedule's time zone: 'mon-fri 10:00-12:30'. They narrow the "
+        "legal hours, never widen them.",
+    },
+    "no_schedule": {
+        "fr": "Pas de planning : la campagne appelle dès qu'elle est en cours, dans les heures légales.",
+        "en": "No schedule: the campaign dials whenever it is running, within the legal hours.",
+    },
+    "set_schedule": {"fr": "Enregistrer le planning", "en": "Save the schedule"},
+    "clear_schedule": {"fr": "Supprimer le planning", "en": "Remove the schedule"},
+    "schedule_form_hint": {
+        "fr": "Dates et heures dans le fuseau choisi.",
+        "en": "Dates and times in the chosen time zone.",
+    },
+    "day_mon": {"fr": "lun", "en": "mon"},
+    "day_tue": {"fr": "mar", "en": "tue"},
+    "day_wed": {"fr": "mer", "en": "wed"},
+    "day_thu": {"fr": "jeu", "en": "thu"},
+    "day_fri": {"fr": "ven", "en": "fri"},
+    "day_sat": {"fr": "sam", "en": "sat"},
+    "day_sun": {"fr": "dim", "en": "sun"},
+    "why_campaign_status": {"fr": "la campagne est {status}", "en": "the campaign is {status}"},
+    "why_not_started": {"fr": "le planning commence le {when}", "en": "the schedule starts on {when}"},
+    "why_ended": {"fr": "le planning a pris fin le {when}", "en": "the schedule ended on {when}"},
+    "why_holiday": {"fr": "jour férié ({name})", "en": "public holiday ({name})"},
+    "why_outside_windows": {
+        "fr": "hors des plages d'appel ({windows})",
+        "en": "outside the run windows ({windows})",
+    },
+    "why_bloctel": {
+        "fr": "la liste Bloctel a plus de {limit} jours : importez une liste récente "
+        "(minibot dnc import FICHIER --source bloctel)",
+        "en": "the Bloctel list is older than {limit} days: import a fresh one "
+        "(minibot dnc import FILE --source bloctel)",
+    },
+    "why_pending": {
+        "fr": "le planificateur applique le nouveau planning dans les 30 secondes",
+        "en": "the scheduler applies the new schedule within 30 seconds",
+    },
+    "appointment_not_found": {"fr": "Rendez-vous introuvable.", "en": "No such appointment."},
+    "adviser_not_found": {"fr": "Conseiller introuvable.", "en": "No such adviser."},
+    "appointment_slot_taken": {
+        "fr": "{adviser} a déjà un rendez-vous à ce moment-là ({when}) : choisissez un autre horaire.",
+        "en": "{adviser} already has an appointment then ({when}): choose another time.",
+    },
+    "appointment_not_confirmed": {
+        "fr": "Ce rendez-vous est {state} : seul un rendez-vous confirmé peut être déplacé ou annulé.",
+        "en": "This appointment is {state}: only a confirmed appointment can be moved or cancelled.",
+    },
+    "datetime_invalid": {
+        "fr": "Date invalide : indiquez le jour et l'heure (AAAA-MM-JJTHH:MM), entre 2000 et 2100.",
+        "en": "Invalid time: give the day and time (YYYY-MM-DDTHH:MM), between 2000 and 2100.",
+    },
+    "adviser_invalid": {"fr": "Conseiller refusé : {reason}", "en": "Adviser refused: {reason}"},
+    "adviser_exists": {
+        "fr": "Un conseiller nommé « {name} » existe déjà.",
+        "en": "An adviser named “{name}” already exists.",
+    },
+    "number_invalid": {
+        "fr": "Le champ {field} doit être un nombre entier.",
+        "en": "{field} must be a whole number.",
+    },
+    "ics_invalid": {
+        "fr": "Fichier d'agenda illisible : {reason}. Exportez-le au format iCalendar (.ics).",
+        "en": "Unreadable calendar file: {reason}. Export it as iCalendar (.ics).",
+    },
+    "ics_missing": {"fr": "Choisissez un fichier .ics.", "en": "Choose an .ics file."},
+    "schedule_invalid": {"fr": "Planning refusé : {reason}", "en": "Schedule refused: {reason}"},
 }
 
 
@@ -389,6 +507,12 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "pause": ("Mettre en pause", "Pause"),
         "resume": ("Reprendre", "Resume"),
         "stop": ("Arrêter", "Stop"),
+    },
+    "appointment_status": {
+        "held": ("en attente de confirmation", "held"),
+        "confirmed": ("confirmé", "confirmed"),
+        "cancelled": ("annulé", "cancelled"),
+        "released": ("libéré", "released"),
     },
 }
 

@@ -15,7 +15,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from campaigns import dnc
-from dashboard import store, svg
+from dashboard import appointments_page, store, svg
 from dashboard.auth import requires, session_of
 from dashboard.errors import Problem
 from dashboard.keys import CLOCK, POOL, SETTINGS
@@ -52,6 +52,10 @@ async def _queue(request: web.Request, exclude_id: int | None, limit: int) -> li
 async def review_page(request: web.Request) -> web.StreamResponse:
     """GET /review: the leads to review, the most urgent first."""
     leads = redact(await _queue(request, None, QUEUE_PAGE), session_of(request).role)
+    booked = await appointments_page.confirmed_by_call(
+        request.app[POOL], [int(str(x["call_id"])) for x in leads]
+    )
+    leads = [lead | {"appointment": booked.get(int(str(lead["call_id"])))} for lead in leads]
     return aiohttp_jinja2.render_template("review.html", request, {"leads": leads})
 
 
@@ -83,6 +87,7 @@ async def lead_page(request: web.Request) -> web.StreamResponse:
         "next_lead": upcoming[0]["id"] if upcoming else None,
         "assignees": assignees,
         "answers": _answers(lead["answers"]),
+        "appointment": await appointments_page.for_call(pool, int(str(lead["call_id"]))),
     }
     return aiohttp_jinja2.render_template("lead.html", request, context)
 

@@ -156,5 +156,7 @@ def test_bad_inputs() -> None:
         check("de", ctx(), paris(2026, 11, 24, 11))
     with pytest.raises(ValueError, match="time zone"):
         compliance.zone("Mars/Olympus")
+    with pytest.raises(ValueError, match="time zone"):
+        compliance.zone("a" * 5000)  # too long for a file name: refused like any unknown zone
     with pytest.raises(ValueError, match="aware"):
         next_allowed("fr", "Europe/Paris", datetime(2026, 11, 24, 11))
