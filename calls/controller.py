@@ -517,12 +517,22 @@ class Controller:
             live.result = session.result
         except Exception as exc:
             log.exception("call session failed", extra={"call_id": live.call_id})
+            if isinstance(exc, AriError) and not about_the_contact(exc):
+                self.ari_health.refused(exc)  # REST failing: no new dial until it works again
             if not live.settled and await self._callee_still_there(live):  # our side failed, not the callee
                 live.failure = f"call session failed: {type(exc).__name__}: {exc}"[:300]
         finally:
             await session.close()
-            if not live.settled and live.result.transferred_to is None:
-                await self._hangup(live.channel_id)
+            if live.result.transferred_to is None:
+                await self._hang_up_until_gone(live)
+
+    async def _hang_up_until_gone(self, live: LiveCall) -> None:
+        """The bot is done with the call: hang it up, retrying through an ARI outage (backoff up to
+        10 s) until it is gone or settled, so that no callee is left on dead air."""
+        failures = 0
+        while not live.settled and not await self._hangup(live.channel_id):
+            failures += 1
+            await asyncio.sleep(min(10.0, 0.5 * 2 ** (failures - 1)))
 
     async def _callee_still_there(self, live: LiveCall) -> bool:
         """After a session error: is the callee's channel still up (then the error is ours, not a
@@ -559,13 +569,18 @@ class Controller:
         except Exception:
             log.debug("session ended with an error while wrapping up", extra={"call_id": live.call_id})
 
-    async def _hangup(self, channel_id: str) -> None:
+    async def _hangup(self, channel_id: str) -> bool:
+        """Hang a channel up; False when ARI failed (the channel may still be up)."""
         try:
             await self.ari.hangup(channel_id, "normal")
         except NoSuchChannel:
             pass
         except AriError as exc:
             log.warning("hangup of %s failed: %s", channel_id, exc)
+            if not about_the_contact(exc):
+                self.ari_health.refused(exc)
+            return False
+        return True
 
     async def _settle(self, live: LiveCall, *, cause: int | None, cause_text: str) -> None:
         if live.settled:

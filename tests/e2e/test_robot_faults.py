@@ -15,6 +15,7 @@ import pytest
 from psycopg import sql
 
 from campaigns.models import CampaignSettings
+from services.simulator.pbx import SimError
 from services.simulator.server import SimulatedPbx
 from tests.e2e import robot_proc
 from tests.e2e.helpers import seed_campaign
@@ -158,3 +159,36 @@ async def test_a_second_robot_with_the_same_id_refuses_to_start(conn: Conn, db_u
         assert first.returncode == 0, first_output
     assert count(conn, "SELECT count(DISTINCT robot_id) AS n FROM calls") == 1
     assert count(conn, "SELECT count(*) AS n FROM robots") == 0  # released at a clean exit
+
+
+async def test_503_while_asterisk_shuts_down_charges_no_attempt(conn: Conn, db_url: str) -> None:
+    seed(conn, "shutdown-503", 30, 5)
+    async with SimulatedPbx(personas=ANSWERS, time_scale=0.1) as pbx:
+        pbx.engine.keep_event_log = True
+        originate = pbx.engine.originate
+        refused: list[str] = []
+
+        def shutting_down(params: Any) -> Any:
+            refused.append(str(params.get("channelId")))
+            raise SimError(503, "Shutdown in progress")
+
+        robot = await robot_proc.spawn(
+            pbx.url, db_url, "robot-o", minibot_test_prompt_ms="300", minibot_global_max_calls="5"
+        )
+        await until(lambda: done(conn) >= 5)
+        pbx.engine.originate = shutting_down  # type: ignore[method-assign]
+        await until(lambda: len(refused) >= 2)  # refused, held, probed again after the hold
+        pbx.engine.originate = originate  # type: ignore[method-assign]
+        await until(lambda: done(conn) == 30, timeout_s=90)
+        output = await finish(robot, signal.SIGTERM)
+        assert robot.returncode == 0, output
+
+    assert "originate refused by Asterisk, attempt given back" in output
+    dialled = {e["peer"]["id"] for e in pbx.engine.event_log if e["type"] == "Dial" and e["dialstatus"] == ""}
+    calls = {str(r["channel_id"]) for r in conn.execute("SELECT channel_id FROM calls").fetchall()}
+    assert calls == dialled  # every attempt counted was really placed: none charged by the 503s
+    rows = conn.execute(
+        "SELECT q.status, q.attempt, count(c.id) AS dials FROM call_queue q"
+        " LEFT JOIN calls c ON c.queue_id = q.id GROUP BY q.id"
+    ).fetchall()
+    assert all(r["status"] == "done" and r["attempt"] == r["dials"] == 1 for r in rows)

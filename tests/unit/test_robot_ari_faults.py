@@ -220,3 +220,37 @@ async def test_an_originate_refused_by_asterisk_gives_the_attempt_back_and_holds
     calls = conn.execute("SELECT attempt, outcome FROM calls ORDER BY id").fetchall()
     assert calls == [{"attempt": 1, "outcome": "answered"}] * 5
     assert all(queue_row(conn, qid)["attempt"] == 1 for qid in rows)
+
+
+@dataclass
+class FlakyHangups(Pbx):
+    """A PBX whose REST fails for the first hangups (Asterisk unreachable for a moment)."""
+
+    failing_hangups: int = 2
+
+    async def hangup(self, channel_id: str, reason: str = "normal") -> None:
+        if self.failing_hangups > 0:
+            self.failing_hangups -= 1
+            raise AriError("cannot reach Asterisk ARI", retryable=True)
+        await super().hangup(channel_id, reason)
+
+
+async def test_a_call_the_bot_is_done_with_is_hung_up_once_ari_answers_again(
+    conn: psycopg.Connection[Row], pool: AsyncConnectionPool
+) -> None:
+    clock = ManualClock(TUESDAY_MORNING)
+    [qid] = seed(conn, ["+33612345601"], clock.now)
+    answers = {"PJSIP/+33612345601@trunk": lambda ch, args: [StasisStart(type="StasisStart", channel=ch)]}
+    ari = FlakyHangups(scripts=answers)
+    controller = Controller(
+        pool=pool,
+        ari=ari,
+        events=ari.events(),
+        options=ControllerOptions(robot_id=ROBOT, poll_interval_s=0.01, reap_interval_s=3600),
+        session_factory=lambda live: FixedSession(),
+        clock=clock,
+    )
+    async with running(controller):
+        await asyncio.wait_for(controller.wait_settled(1), 10)
+    assert ari.failing_hangups == 0 and f"mb-{qid}-1" not in ari.channels  # hung up on the third try
+    assert controller.stats.outcomes == {"answered": 1}
