@@ -20,6 +20,7 @@ from typing import Protocol
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from calls.admission import AdmissionControl, subscribe
 from calls.ari_health import AriHealth, about_the_contact
 from calls.outcomes import ConversationResult, Outcome, outcome_for
 from calls.pacing import Pacer
@@ -140,6 +141,7 @@ class Controller:
         preflight: Preflight | None = None,
         clock: Clock = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
+        admission: AdmissionControl | None = None,
     ) -> None:
         self.pool = pool
         self.ari = ari
@@ -157,6 +159,7 @@ class Controller:
         self.preflight = preflight
         self._preflight_passed: set[tuple[int, str]] = set()  # (campaign id, scenario)
         self.pacer = Pacer(global_cap=options.global_max_calls)
+        self.admission = admission or AdmissionControl(options.global_max_calls, monotonic=monotonic)
         self.transfers = TransferDesk(ari, ring_timeout_s=options.transfer_ring_timeout_s)
         self.calls: dict[str, LiveCall] = {}
         self.stats = ControllerStats()
@@ -171,6 +174,7 @@ class Controller:
     async def run(self) -> None:
         """Run until :meth:`stop` is called, then drain live calls (graceful stop)."""
         event_task = asyncio.create_task(self._event_loop(), name="ari-events")
+        unsubscribe = subscribe(self.admission)
         try:
             if self.events_ready is not None:
                 await self.events_ready()
@@ -184,6 +188,7 @@ class Controller:
                 await asyncio.gather(reaper, return_exceptions=True)
                 await self._flush_writes()
         finally:
+            unsubscribe()
             event_task.cancel()
             await asyncio.gather(event_task, return_exceptions=True)
 
@@ -228,7 +233,7 @@ class Controller:
             if not self._ari_ready():
                 await self._pause(0.2)
                 continue
-            slots = self.pacer.free_slots()
+            slots = self.pacer.free_slots(self.admission.cap(self.pacer.total_live))
             claimed: list[ClaimedCall] = []
             if slots > 0:
                 try:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from calls.admission import report_asr_lag
 from calls.booking import BookingDialog, Reply, SlotSource
 from calls.controller import LiveCall
 from calls.outcomes import ConversationResult
@@ -578,6 +579,7 @@ class _Dialogue:
                 result = await recognizer.finish(bytes(tail))
                 asr_ms = round((time.monotonic() - item.decided_at) * 1000)
                 ASR_LAG.observe(asr_ms / 1000)
+                report_asr_lag(asr_ms / 1000)
                 self.inbox.put_nowait(
                     _CallerTurn(result.text, item.start_ms, item.end_ms, asr_ms, item.decided_at)
                 )

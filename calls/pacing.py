@@ -21,9 +21,10 @@ class Pacer:
     def total_live(self) -> int:
         return sum(self.live.values())
 
-    def free_slots(self) -> int:
-        """How many more calls the process may hold now."""
-        return max(0, self.global_cap - self.total_live)
+    def free_slots(self, cap: int | None = None) -> int:
+        """How many more calls the process may hold now (under ``cap`` when lower than the global cap)."""
+        limit = self.global_cap if cap is None else min(cap, self.global_cap)
+        return max(0, limit - self.total_live)
 
     def started(self, campaign_id: int) -> None:
         """Count a call as live."""

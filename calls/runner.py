@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
+from calls.admission import AdmissionControl, AdmissionSettings, report_loop_lag
 from calls.appointment_notice import notify
 from calls.ari_health import AriHealth
 from calls.booking import DatabaseSlots
@@ -142,6 +143,7 @@ def build_controller(
     *,
     media: MediaTransportConfig | None = None,
     preflight: Preflight | None = None,
+    admission: AdmissionControl | None = None,
 ) -> Controller:
     """A controller whose answered calls get a media session running ``talk``; it reconciles
     with ``GET /channels`` whenever the event WebSocket reconnects."""
@@ -159,6 +161,7 @@ def build_controller(
         preflight=preflight,
         options=options,
         session_factory=session,
+        admission=admission,
     )
 
     async def reconnected() -> None:
@@ -168,6 +171,20 @@ def build_controller(
     stream.on_reconnect = reconnected
     ARI_UP.set_function(lambda: 0.0 if controller.ari_health.problem() else 1.0)
     return controller
+
+
+def admission_control(settings: Settings) -> AdmissionControl:
+    """The robot's admission control from ``MINIBOT_GLOBAL_MAX_CALLS`` and ``MINIBOT_ADMISSION_*``."""
+    limits = AdmissionSettings(
+        asr_lag_ms=settings.admission_asr_lag_ms, loop_lag_ms=settings.admission_loop_lag_ms
+    )
+    return AdmissionControl(settings.global_max_calls, limits)
+
+
+def observe_loop_lag(seconds: float) -> None:
+    """One loop-lag sample: to the metrics and to admission control."""
+    LOOP_LAG.observe(seconds)
+    report_loop_lag(seconds)
 
 
 async def media_transport(stack: AsyncExitStack, settings: Settings) -> MediaTransportConfig:
@@ -255,6 +272,7 @@ async def run_robot(
             ),
             media=media,
             preflight=preflight,
+            admission=admission_control(settings),
         )
         nlu = (
             conversation.nlu
@@ -265,7 +283,7 @@ async def run_robot(
         if isinstance(conversation, ScenarioConversationFactory):
             checks["tts"] = tts_check(conversation.tts.status)
         await _serve_health(stack, settings, checks)
-        lag = LoopLagMonitor(LOOP_LAG_INTERVAL_S, LOOP_LAG.observe)
+        lag = LoopLagMonitor(LOOP_LAG_INTERVAL_S, observe_loop_lag)
         lag.start()
         stack.push_async_callback(lag.stop)
         if settings.scheduler_enabled:

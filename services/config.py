@@ -40,6 +40,8 @@ class Settings:
     # Robot
     robot_id: str = ""
     global_max_calls: int = 50
+    admission_asr_lag_ms: float = 300.0  # ASR lag p95 above this: take no new calls for a while
+    admission_loop_lag_ms: float = 100.0  # event-loop lag p99 above this: the same
     ring_timeout_s: int = 30
     lease_seconds: int = 120
     drain_timeout_s: float = 60.0
@@ -49,6 +51,7 @@ class Settings:
     # Speech
     vosk_model: str = ""
     asr_warm_recognizers: int = 4
+    asr_max_idle_recognizers: int = 32  # idle recognizers kept warm; the others are freed
     vad_aggressiveness: int = 2
     tts_engine: str = "auto"  # auto (Piper when a voice is installed, else espeak-ng) | piper | espeak
     tts_voice: str = ""  # Piper voice name or .onnx path, or espeak-ng voice; "": the engine's default

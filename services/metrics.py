@@ -22,6 +22,11 @@ CALLS_ORIGINATED = Counter(
 CALL_OUTCOMES = Counter(
     "minibot_call_outcomes_total", "Settled calls by outcome", ["outcome"], registry=REGISTRY
 )
+ADMISSION_CAP = Gauge(
+    "minibot_admission_cap",
+    "Calls this process may hold now: the global cap, lowered by admission control under lag",
+    registry=REGISTRY,
+)
 ACTIVE_CALLS = Gauge("minibot_active_calls", "Calls in progress in this process", registry=REGISTRY)
 TURN_LATENCY = Histogram(
     "minibot_turn_latency_seconds",

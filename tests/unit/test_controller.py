@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
+from calls.admission import AdmissionControl, report_asr_lag
 from calls.controller import Controller, ControllerOptions, LiveCall, SessionFactory
 from calls.outcomes import ConversationResult
 from calls.store import CallStore
@@ -268,3 +269,57 @@ async def test_startup_reconciliation_settles_unfinished_calls_and_releases_unst
     row = queue_row(conn, unstarted_q)
     assert (row["status"], row["attempt"], row["lease_owner"]) == ("pending", 0, None)
     assert row["wait_reason"] == "robot restarted before dialling"
+
+
+class CountingAdmission(AdmissionControl):
+    """Admission control on a virtual clock that counts how often the dialer asked for its cap."""
+
+    def __init__(self, max_cap: int, clock: Callable[[], float]) -> None:
+        super().__init__(max_cap, monotonic=clock)
+        self.asked = 0
+
+    def cap(self, live: int) -> int:
+        self.asked += 1
+        return super().cap(live)
+
+
+async def test_high_asr_lag_stops_new_claims_while_live_calls_go_on_then_dialling_resumes(
+    conn: psycopg.Connection[Row], pool: AsyncConnectionPool
+) -> None:
+    clock = ManualClock(TUESDAY_MORNING)
+    seed(conn, [f"+336123456{n:02d}" for n in range(10, 15)], clock.now)  # one more than the cap
+    ari = Pbx()  # no script: the channels ring and stay live
+    virtual = [0.0]
+    admission = CountingAdmission(4, lambda: virtual[0])
+    controller = Controller(
+        pool=pool,
+        ari=ari,
+        events=ari.events(),
+        options=ControllerOptions(
+            robot_id=ROBOT, global_max_calls=4, poll_interval_s=0.01, reap_interval_s=3600
+        ),
+        session_factory=lambda live: FixedSession(),
+        clock=clock,
+        admission=admission,
+    )
+    async with running(controller):
+        await until(lambda: len(ari.originated()) == 4)
+        for _ in range(10):
+            report_asr_lag(1.2)  # what each slow final reports from the conversation
+        virtual[0] += 5
+        await until(lambda: admission.current == 3)  # 0.8 × 4 live calls
+        ari.emit(destroyed(ari.originated()[0], 17))
+        await asyncio.wait_for(controller.wait_settled(1), 10)
+        asked = admission.asked
+        await until(lambda: admission.asked >= asked + 2)  # the dialer went round with a free slot
+        assert len(ari.originated()) == 4 and len(controller.calls) == 3  # live calls untouched
+        leased = conn.execute("SELECT count(*) AS n FROM call_queue WHERE status = 'leased'").fetchone()
+        assert leased is not None and leased["n"] == 3
+        for _ in range(10):
+            report_asr_lag(0.05)
+        virtual[0] += 5
+        await until(lambda: len(ari.originated()) == 5)  # lag well under: the cap grows back
+        assert admission.current == 4
+        for channel_id in list(controller.calls):
+            ari.emit(destroyed(channel_id, 17))
+        await asyncio.wait_for(controller.wait_settled(5), 10)
