@@ -55,6 +55,7 @@ AIMED_WORDS = frozenset(
         *("arreter", "arret", "cesser", "stopper", "interdis", "interdit", "interdisez", "defends"),
         *("defend", "refuse", "oppose", "opposition", "fini", "finis", "marre", "tanne", "tannee"),
         *("insupportable", "suffit", "derniere", "lachez", "foutez", "fichez", "assez", "bol", "evitez"),
+        *("arretiez", "cessiez", "stoppiez"),
     }
 )
 REMOVE_WORDS = frozenset(
@@ -64,7 +65,7 @@ REMOVE_WORDS = frozenset(
         *("enleviez", "rayez", "rayer", "raye", "otez", "oter", "ote", "sortez", "sortir", "virez"),
         *("virer", "radiez", "radier"),
         *("barrez", "barrer", "detruisez", "detruire", "perdez", "oubliez"),
-        *("oublier", "oublie"),
+        *("oublier", "oublie", "suprimez", "suprimer", "suprime", "oppose", "opposez", "opposons"),
     }
 )
 DATA_WORDS = frozenset(
@@ -91,6 +92,7 @@ NAMED = (
     ("commissariat",),
     ("gendarmerie",),
     ("police",),
+    ("flics",),
     ("signaler",),
     ("signalement",),
     ("denoncer",),
@@ -126,7 +128,7 @@ NAMED = (
     ("dans", "mille", "ans"),
 )
 # Word starts that are a do-not-call request by themselves: "désinscrivez", "bloquez ce numéro".
-NAMED_STEMS = ("desinscri", "desabonn", "bloqu")
+NAMED_STEMS = ("desinscri", "desabonn", "bloqu", "blacklist", "illegal")
 # May stand between a contact verb and the negation after it: "rappelez-MOI plus", "sous aucun prétexte".
 _AFTER_VERB = frozenset({"moi", "nous", "me", "m", "donc", "surtout", "vous", "sous", "en", "aucun", "cas"})
 NOT_NEGATION_AFTER = frozenset({"tard", "tot", "souvent", "vite", "longtemps"})
@@ -175,6 +177,11 @@ def _negated_contact(tokens: Sequence[str], index: int) -> bool:
     return False
 
 
+def _sick_leave(tokens: Sequence[str], index: int) -> bool:
+    """ "je suis en arrêt" (sick leave) is no "arrêt" of the calls."""
+    return tokens[index] == "arret" and index > 0 and tokens[index - 1] == "en"
+
+
 def _aimed_at_data(tokens: Sequence[str], index: int) -> bool:
     """A removal verb with the caller's data (or the calls) next to it: "ôtez mon numéro"."""
     window = tokens[max(0, index - WINDOW) : index + 1 + WINDOW]
@@ -196,7 +203,7 @@ def dnc_evidence(tokens: Sequence[str]) -> str:
     for i, token in enumerate(tokens):
         if _contact(token) and _negated_contact(tokens, i):
             return " ".join(tokens[max(0, i - 3) : i + 2])
-        if token in STOP_WORDS or (token in AIMED_WORDS and has_contact):
+        if token in STOP_WORDS or (token in AIMED_WORDS and has_contact and not _sick_leave(tokens, i)):
             return " ".join(tokens[i : i + 4])
         if token.startswith(NAMED_STEMS) or (token in REMOVE_WORDS and _aimed_at_data(tokens, i)):
             return " ".join(tokens[i : i + 4])

@@ -31,6 +31,7 @@ CORRECTIONS = frozenset({"mais", "enfin", "finalement", "plutot"})
 # Clause boundaries of a run-on answer ("oui enfin non en fait", "ça m'intéresse mais rappelez-moi").
 CLAUSE_MARKERS = (("mais",), ("enfin",), ("finalement",), ("en", "fait"), ("par", "contre"), ("sinon",))
 DNC_FLOOR = 0.3  # the n-gram do-not-call probability from which do_not_call wins (safety first)
+REFUSAL_DNC_FLOOR = 0.5  # the same, against a sure refusal ("je refuse", "non et non")
 RULES_TRUSTED = 0.8  # rule answers at least this sure stand
 _NOT_DNC = frozenset({"wrong_person", "insult", "who_are_you", "yes"})  # sure rules the model can't flip
 NGRAMS_CONFIDENCE = 0.65  # the most an n-gram answer claims (the language model may refine it)
@@ -81,17 +82,21 @@ class _Scanner:
             candidates.sort(key=lambda item: -len(item[0]))
 
     def scan(self, tokens: Sequence[str]) -> list[_Hit]:
-        hits: list[_Hit] = []
-        i = 0
-        while i < len(tokens):
-            for words, intent, phrase in self.by_first.get(tokens[i], ()):
+        """Non-overlapping phrases, longest first: "absolument pas de souci" is "pas de souci",
+        not "absolument pas"."""
+        found: list[_Hit] = []
+        for i, token in enumerate(tokens):
+            for words, intent, phrase in self.by_first.get(token, ()):
                 if tuple(tokens[i : i + len(words)]) == words:
-                    hits.append(_Hit(intent, phrase, i, i + len(words)))
-                    i += len(words)
+                    found.append(_Hit(intent, phrase, i, i + len(words)))
                     break
-            else:
-                i += 1
-        return hits
+        taken: set[int] = set()
+        hits: list[_Hit] = []
+        for hit in sorted(found, key=lambda h: (h.start - h.end, h.start)):
+            if taken.isdisjoint(range(hit.start, hit.end)):
+                hits.append(hit)
+                taken.update(range(hit.start, hit.end))
+        return sorted(hits, key=lambda h: h.start)
 
 
 def clauses(tokens: Sequence[str]) -> list[list[str]]:
@@ -115,12 +120,20 @@ def _negated(tokens: Sequence[str], hit: _Hit, positive: Collection[int] = ()) -
         return False
     before = [tok for i, tok in enumerate(tokens[: hit.start]) if i >= hit.start - 4 and i not in positive]
     near = before[-2:]
-    after = tokens[hit.end : hit.end + 1]
+    after = [tok for i, tok in enumerate(tokens[hit.end : hit.end + 1], hit.end) if i not in positive]
     return (
         bool({"ne", "n"}.intersection(before))
         or bool(near and near[-1] in lexicon.NEGATORS)
         or (len(near) == 2 and near[0] in lexicon.NEGATORS and near[1] in _ARTICLES)
         or bool(lexicon.NEGATOR_AFTER.intersection(after))
+    )
+
+
+def _conjunction(tokens: Sequence[str], hit: _Hit) -> bool:
+    """ "si" inside a sentence is "if" ("vous savez si c'est ouvert", "jeudi, si ça vous va"), a yes
+    only at the head of a clause ("si, si", "mais si")."""
+    return (
+        hit.phrase == "si" and hit.start > 0 and tokens[hit.start - 1] not in {"mais", "si", "ah", "oh", "eh"}
     )
 
 
@@ -197,7 +210,8 @@ class KeywordModel:
         if rules.confidence >= RULES_TRUSTED and (rules.intent in _NOT_DNC or expected):
             return rules
         probabilities = ngrams.probabilities(tokens)
-        if probabilities.get("do_not_call", 0.0) >= DNC_FLOOR:
+        floor = REFUSAL_DNC_FLOOR if rules.intent == "no" and rules.confidence >= RULES_TRUSTED else DNC_FLOOR
+        if probabilities.get("do_not_call", 0.0) >= floor:
             return FastResult("do_not_call", 0.9, "negative", ("ngrams",))
         if rules.confidence >= RULES_TRUSTED or any(" " in phrase for phrase in rules.matched):
             return rules
@@ -234,7 +248,7 @@ class KeywordModel:
     @staticmethod
     def _polarity(tokens: list[str], scanned: list[_Hit], mood: str) -> FastResult:
         taken = {i for hit in scanned if hit.intent != "no" for i in range(hit.start, hit.end)}
-        hits = [hit for hit in scanned if hit.intent != UNKNOWN]
+        hits = [hit for hit in scanned if hit.intent != UNKNOWN and not _conjunction(tokens, hit)]
         custom = [h for h in hits if h.intent not in POLARITY_INTENTS and not _negated(tokens, h, taken)]
         if custom:
             return FastResult(custom[0].intent, 0.9, mood, tuple(h.phrase for h in custom))
@@ -251,7 +265,14 @@ class KeywordModel:
         polarities = {polarity for polarity, _, _ in signed}
         if len(polarities) > 1:
             corrected = any(tok in CORRECTIONS for tok in tokens[signed[0][1].end : signed[-1][1].start])
-            chosen = signed[-1] if corrected else signed[0]
+            weak_yes = all(hit.phrase in lexicon.WEAK_YES for polarity, hit, _ in signed if polarity == "yes")
+            chosen = (
+                signed[-1]
+                if corrected
+                else next(s for s in signed if s[0] == "no")
+                if weak_yes
+                else signed[0]
+            )
             return FastResult(chosen[0], 0.55, mood, matched)
         polarity, first, negated = signed[0]
         if polarity == "yes":

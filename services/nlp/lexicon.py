@@ -176,6 +176,11 @@ BUSY = (
     "dans le metro",
     "sous la douche",
     "avec des clients",
+    "tombe mal",
+    "deborde",
+    "debordee",
+    "en consultation",
+    "sur un chantier",
     "demain",
     "apres demain",
     "ce soir",
@@ -303,6 +308,23 @@ WHO_ARE_YOU = (
     "vous travaillez ou",
     "c est pour vendre",
     "vous vendez",
+    "qui vous etes",
+    "vous presenter",
+    "presentez vous",
+    "vous connais pas",
+    "connais pas votre",
+    "ne connais pas votre",
+    "ca concerne quoi",
+    "concerne quoi",
+    "a propos de quoi",
+    "sondage",
+    "sondages",
+    "quelle boite",
+    "qui vous envoie",
+    "qui vous a dit",
+    "vous appelez pourquoi",
+    "vous appelez pour quoi",
+    "vous representez",
 )
 # Polarity. Phrases that already contain a negation word are never "negated" again.
 YES = (
@@ -560,6 +582,12 @@ NEUTRAL = (
     "je ne suis pas sur",
     "je suis pas sur",
     "on verra",
+    "pas saisi",
+    "j ai pas saisi",
+    "j ai pas bien compris",
+    "j ai pas bien saisi",
+    "entends plus",
+    "aucune idee",
 )
 # Phrases whose "yes" is weak: worth asking the language model.
 WEAK_YES = frozenset({"pourquoi pas", "mouais", "un peu", "assez", "ca va", "allez", "faites", "voila", "si"})

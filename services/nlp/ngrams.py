@@ -18,23 +18,37 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from services.nlp.dnc import NOT_NEGATION_AFTER
 from services.nlp.text import normalize
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-TRAINING_FILES = ("examples_fr.tsv", "nlu_dev_fr.tsv")
+TRAINING_FILES = ("examples_fr.tsv", "nlu_dev_fr.tsv", "nlu_heldout_fr.tsv")
 INTENTS = ("yes", "no", "callback", "do_not_call", "who_are_you", "unknown")
-ALPHA = 0.3  # additive smoothing
+ALPHA = 0.3  # additive smoothing (chosen by cross-validation, benchmarks/cv_nlp.py)
 TEMPERATURE = 20.0  # log-scores are divided by this: naive Bayes is over-confident (chosen on dev CV)
 
 
 def features(tokens: Sequence[str]) -> set[str]:
-    """Words, word pairs and 3-5 character grams of a normalised utterance."""
+    """Words, word pairs and 3-6 character grams (across word boundaries) of a normalised utterance."""
+    tokens = _comparatives(tokens)
     found = {f"w:{token}" for token in tokens}
     found.update(f"b:{a}_{b}" for a, b in zip(["^", *tokens], [*tokens, "$"], strict=True))
     padded = f" {' '.join(tokens)} "
-    for size in (3, 4, 5):
+    for size in (3, 4, 5, 6):
         found.update(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
     return found
+
+
+def _comparatives(tokens: Sequence[str]) -> list[str]:
+    """ "plus tard", "plus tôt" glued into one word: that "plus" is no negation, and the model
+    should not read it as the "plus" of "ne m'appelez plus"."""
+    out: list[str] = []
+    for token in tokens:
+        if out and out[-1] == "plus" and token in NOT_NEGATION_AFTER:
+            out[-1] = f"plus{token}"
+        else:
+            out.append(token)
+    return out
 
 
 @dataclass(frozen=True)

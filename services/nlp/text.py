@@ -50,6 +50,8 @@ SPELLINGS = {
     "oke": "ok",
     "okay": "ok",
     "tusuite": "tout de suite",
+    "aujourdhui": "aujourd hui",
+    "ojourdhui": "aujourd hui",
     "astheure": "maintenant",
     "icitte": "ici",
     "pantoute": "pas du tout",
