@@ -26,9 +26,11 @@ CONTACT_STEMS = (
     *("retelephon", "demarch", "sollicit", "harcel", "joindre", "prospect", "achal", "relanc", "compos"),
     "envoy",
 )
-CONTACT_WORDS = frozenset({"coup", "coups", "fil", "derangez", "deranger", "embetez", "embeter"})
+CONTACT_WORDS = frozenset(
+    {"coup", "coups", "fil", "derangez", "deranger", "embetez", "embeter", "decrocherai", "repondrai"}
+)
 # Negations that may govern a contact verb from before it.
-OPENERS = frozenset({"ne", "n", "jamais", "inutile", "aucun", "aucune", "anti"})
+OPENERS = frozenset({"ne", "n", "jamais", "inutile", "aucun", "aucune", "anti", "rien"})  # "sert à rien de"
 CLOSERS = frozenset({"pas", "plus", "jamais", "point", "guere", "aucun"})
 CLITICS = frozenset(
     {"me", "m", "moi", "nous", "vous", "te", "t", "le", "la", "les", "l", "lui", "y", "en", "on", "tu"}
@@ -68,6 +70,8 @@ REMOVE_WORDS = frozenset(
         *("oublier", "oublie", "suprimez", "suprimer", "suprime", "oppose", "opposez", "opposons"),
     }
 )
+# Every form of the commonest removal verbs: "effacées", "supprimiez", "retirée".
+REMOVE_STEMS = ("supprim", "suprim", "effac", "retir", "enlev", "radie", "detrui")
 DATA_WORDS = frozenset(
     {
         *("moi", "numero", "numeros", "coordonnees", "informations", "infos", "donnees", "nom"),
@@ -92,6 +96,10 @@ NAMED = (
     ("commissariat",),
     ("gendarmerie",),
     ("police",),
+    ("dgccrf",),
+    ("signale",),
+    ("signalerai",),
+    ("signalez",),
     ("flics",),
     ("signaler",),
     ("signalement",),
@@ -121,6 +129,8 @@ NAMED = (
     ("serai", "mort"),
     ("serai", "morte"),
     ("saint", "glinglin"),
+    ("autre", "vie"),
+    ("prochaine", "vie"),
     ("calendes",),
     ("auront", "des", "dents"),
     ("dans", "cent", "ans"),
@@ -131,6 +141,7 @@ NAMED = (
 NAMED_STEMS = ("desinscri", "desabonn", "bloqu", "blacklist", "illegal")
 # May stand between a contact verb and the negation after it: "rappelez-MOI plus", "sous aucun prétexte".
 _AFTER_VERB = frozenset({"moi", "nous", "me", "m", "donc", "surtout", "vous", "sous", "en", "aucun", "cas"})
+RETRACTIONS = frozenset({"non", "ni", "et", "enfin", "alors", "finalement", "puis", "mais"})
 NOT_NEGATION_AFTER = frozenset({"tard", "tot", "souvent", "vite", "longtemps"})
 WINDOW = 6
 
@@ -169,10 +180,13 @@ def _negated_contact(tokens: Sequence[str], index: int) -> bool:
         if token not in allowed and not (token in CLOSERS and not finite):
             break
         j -= 1
-    for k in range(index + 1, min(len(tokens), index + 4)):
-        if tokens[k] in CLOSERS and _is_negation(tokens, k):
+    retracted = False  # "rappelez-moi… non, jamais": past a retraction only "jamais" counts
+    for k in range(index + 1, min(len(tokens), index + 7)):
+        if tokens[k] in CLOSERS and _is_negation(tokens, k) and (tokens[k] == "jamais" or not retracted):
             return True
-        if tokens[k] not in _AFTER_VERB:
+        if tokens[k] in RETRACTIONS:
+            retracted = True
+        elif tokens[k] not in _AFTER_VERB:
             break
     return False
 
@@ -193,6 +207,27 @@ for _name in NAMED:
     _NAMED_BY_FIRST.setdefault(_name[0], []).append(_name)
 
 
+# Complaints about how often they call, when a contact word is said: "vous m'appelez tous les jours".
+REPEATED = (
+    ("tous", "les", "jours"),
+    ("tout", "le", "temps"),
+    ("sans", "cesse"),
+    ("chaque", "jour"),
+    ("chaque", "semaine"),
+    ("plusieurs", "fois"),
+    ("dix", "fois"),
+    ("cent", "fois"),
+)
+
+
+def _repeated(tokens: Sequence[str]) -> str:
+    for i in range(len(tokens)):
+        for words in REPEATED:
+            if tuple(tokens[i : i + len(words)]) == words:
+                return " ".join(words)
+    return ""
+
+
 def dnc_evidence(tokens: Sequence[str]) -> str:
     """The words that make ``tokens`` a do-not-call request, or ``""``."""
     for i, token in enumerate(tokens):
@@ -200,11 +235,14 @@ def dnc_evidence(tokens: Sequence[str]) -> str:
             if tuple(tokens[i : i + len(name)]) == name:
                 return " ".join(name)
     has_contact = any(_contact(token) for token in tokens)
+    if has_contact and _repeated(tokens):
+        return _repeated(tokens)
     for i, token in enumerate(tokens):
         if _contact(token) and _negated_contact(tokens, i):
             return " ".join(tokens[max(0, i - 3) : i + 2])
         if token in STOP_WORDS or (token in AIMED_WORDS and has_contact and not _sick_leave(tokens, i)):
             return " ".join(tokens[i : i + 4])
-        if token.startswith(NAMED_STEMS) or (token in REMOVE_WORDS and _aimed_at_data(tokens, i)):
+        removal = token in REMOVE_WORDS or token.startswith(REMOVE_STEMS)
+        if token.startswith(NAMED_STEMS) or (removal and _aimed_at_data(tokens, i)):
             return " ".join(tokens[i : i + 4])
     return ""

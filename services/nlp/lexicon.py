@@ -325,6 +325,19 @@ WHO_ARE_YOU = (
     "vous appelez pourquoi",
     "vous appelez pour quoi",
     "vous representez",
+    "qui me demande",
+    "qui le demande",
+    "qui demande",
+    "par qui",
+    "humain",
+    "humaine",
+    "a qui je parle",
+    "parle a qui",
+    "quel service",
+    "quelle agence",
+    "quelle marque",
+    "quelle mutuelle",
+    "quelle assurance",
 )
 # Polarity. Phrases that already contain a negation word are never "negated" again.
 YES = (

@@ -121,6 +121,43 @@ def test_asr_style_text(text: str, intent: str) -> None:
     assert classify(text).intent == intent
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rappelez-moi… non, jamais",  # a retraction after the callback verb
+        "vous m'appelez tous les jours",  # a complaint about how often
+        "je voudrais que vous arrêtiez de me démarcher",  # subjunctive
+        "je m'oppose à ce que vous gardiez mes données",
+        "ça sert à rien de me rappeler",
+        "je veux que mes coordonnées soient effacées",  # any form of a removal verb
+        "je vais vous signaler à la DGCCRF",
+        "je décrocherai plus",
+    ],
+)
+def test_more_do_not_call_forms(text: str) -> None:
+    assert classify(text).intent == "do_not_call"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("ouais pas de souci", "yes"),  # the "pas" belongs to "pas de souci"
+        ("absolument pas de problème", "yes"),  # the longest phrase wins
+        ("mouais non pas vraiment", "no"),  # a weak yes loses to a no
+        ("plutôt vendredi si ça vous va", "callback"),  # "si" inside a sentence is "if"
+        ("je suis en arrêt rappelez-moi lundi", "callback"),  # sick leave, not "arrêtez"
+        ("plus tard merci bien", "callback"),  # "plus tard" is no "plus" of "ne… plus"
+        ("pas aujourdhui", "callback"),
+        ("non ni maintenant ni plus tard", "no"),  # a sure refusal needs more from the model
+        ("je ne vous connais pas qui êtes-vous", "who_are_you"),
+        ("oui qui me demande", "who_are_you"),
+        ("jai pas bien saisi", "unknown"),
+    ],
+)
+def test_scope_and_phrase_boundaries(text: str, intent: str) -> None:
+    assert classify(text).intent == intent
+
+
 def test_do_not_call_wins_whatever_the_step_allows() -> None:
     assert classify("ôtez mon numéro de vos fichiers", allowed={"yes", "no"}).intent == "do_not_call"
 
