@@ -2,8 +2,9 @@
 
 It covers the phrasings no rule lists ("je suis sous la douche", "vous tombez au mauvais moment").
 Trained at first use (about a tenth of a second) from labelled French phrases shipped with the
-package (``services/nlp/data/*.tsv``: the project's own phrases and the dev half of the independent
-corpus); classifying one utterance is a few hundred dictionary look-ups.
+package (``services/nlp/data/*.tsv``: the project's own phrases and both halves of the first
+independent corpus); classifying one utterance is a few hundred dictionary look-ups. Settings are
+chosen by cross-validation (``python -m benchmarks.cv_nlp``).
 """
 
 from __future__ import annotations

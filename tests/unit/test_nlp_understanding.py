@@ -170,6 +170,17 @@ def test_every_do_not_call_of_every_set_is_found_and_none_becomes_a_callback(nam
     assert targets["do_not_call_as_callback"]["value"] == 0
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="2 of its 112 do-not-call requests are missed (1 taken as a callback); see docs/scenarios.md",
+)
+def test_every_do_not_call_of_the_set_kept_aside_is_found_and_none_becomes_a_callback() -> None:
+    # The second writer's set is never read nor tuned on: the message gives counts, not phrases.
+    report = evaluate(load_tsv(DATA / "nlu_heldout2_fr.tsv"), lambda text: classify(text).intent)
+    missed = sum(1 for _, expected, _ in report.errors if expected == "do_not_call")
+    assert (missed, report.targets()["do_not_call_as_callback"]["value"]) == (0, 0)
+
+
 def test_the_model_is_trained_on_the_shipped_phrases() -> None:
     rows = sum(len(load_tsv(DATA_DIR / name)) for name in TRAINING_FILES)
     model = default_model()
