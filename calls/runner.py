@@ -64,7 +64,9 @@ class ScenarioConversationFactory:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.asr = AsrEngine.from_settings(settings.vosk_model, settings.data_dir)
+        self.asr = AsrEngine.from_settings(
+            settings.vosk_model, settings.data_dir, settings.asr_max_idle_recognizers
+        )
         self.nlu = NluService.from_settings(settings)
         self.tts = build_tts(settings)
         self.engines = functools.cache(lambda name: Engine(library.resolve(name)))

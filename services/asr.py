@@ -311,9 +311,11 @@ class AsrEngine:
         self.pool = RecognizerPool(self._model, max_idle=max_idle)
 
     @classmethod
-    def from_settings(cls, vosk_model: str = "", data_dir: Path | None = None) -> AsrEngine:
-        """Resolve the model (see module doc) and load it."""
-        return cls(resolve_model_path(vosk_model, data_dir))
+    def from_settings(
+        cls, vosk_model: str = "", data_dir: Path | None = None, max_idle: int = 64
+    ) -> AsrEngine:
+        """Resolve the model (see module doc) and load it; at most ``max_idle`` idle recognizers are kept."""
+        return cls(resolve_model_path(vosk_model, data_dir), max_idle=max_idle)
 
     async def recognizer(self) -> CallRecognizer:
         """A recognizer for one call, warm from the pool when one is idle; `close` it after the call."""
