@@ -86,7 +86,9 @@ class PacedSender:
     """Plays bot frames at real-time pace (one 640-byte frame per 20 ms on a monotonic clock).
 
     For transports whose far end does not re-time audio (AudioSocket, RTP). `send_frame` writes one
-    frame to the wire. Marks resolve when every frame queued before them has been written.
+    frame to the wire. Marks resolve when every frame queued before them has been written. With an
+    ``idle_frame`` (AudioSocket), that frame goes out on every tick with no bot audio: the stream
+    never stops.
     """
 
     def __init__(
@@ -94,8 +96,10 @@ class PacedSender:
         send_frame: Callable[[bytes], Awaitable[None]],
         frame_ms: int = FRAME_MS,
         clock: Callable[[], float] = time.monotonic,
+        idle_frame: bytes | None = None,
     ) -> None:
         self._send_frame = send_frame
+        self._idle_frame = idle_frame
         self._period = frame_ms / 1000
         self._clock = clock
         self._reframer = Reframer(FRAME_BYTES)
@@ -103,6 +107,7 @@ class PacedSender:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.frames_sent = 0
+        self.idle_frames_sent = 0
 
     def start(self) -> None:
         """Start the pacing task."""
@@ -147,11 +152,15 @@ class PacedSender:
     async def _run(self) -> None:
         next_due: float | None = None
         while True:
-            if not self._items:
+            item: bytes | _Mark
+            if self._items:
+                item = self._items.popleft()
+            elif self._idle_frame is not None:
+                item = self._idle_frame
+            else:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
-            item = self._items.popleft()
             if isinstance(item, _Mark):
                 item.resolve(True)
                 continue
@@ -166,7 +175,10 @@ class PacedSender:
             except (ConnectionError, OSError) as exc:
                 self.flush()
                 raise MediaError(f"sending bot audio failed: {exc}", retryable=True) from exc
-            self.frames_sent += 1
+            if item is self._idle_frame:
+                self.idle_frames_sent += 1
+            else:
+                self.frames_sent += 1
             next_due += self._period
 
 
