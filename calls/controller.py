@@ -394,16 +394,9 @@ class Controller:
                 await self._settle(live, cause=None, cause_text="attempt already live (409): hung up")
                 return
             if exc.status is None:
-                # no answer from Asterisk: hold dialling; the channel may exist or appear later, so
-                # find out before giving the attempt back (a late channel is then hung up)
-                hold = self.ari_health.refused(exc)
-                log.warning(
-                    "originate unanswered, not dialling for %.0f s, checking the channel: %s",
-                    hold,
-                    exc,
-                    extra={"call_id": call_id},
-                )
-                self._spawn(self._resolve_unknown_originate(live, call_id, str(exc)), f"originate-{call_id}")
+                # no answer from Asterisk: the channel may exist or appear later; find out before settling
+                log.warning("originate unanswered, checking: %s", exc, extra={"call_id": call_id})
+                self._spawn(self._resolve_unknown_originate(live, str(exc)), f"originate-{call_id}")
                 return
             if not about_the_contact(exc):
                 hold = self.ari_health.refused(exc)
@@ -432,10 +425,10 @@ class Controller:
             log.warning("scenario %r unreadable for its max duration: %s", call.scenario, exc)
         return int(call.ring_timeout_s + talk + ABSOLUTE_TIMEOUT_MARGIN_S)
 
-    async def _resolve_unknown_originate(self, live: LiveCall, call_id: int, error: str) -> None:
+    async def _resolve_unknown_originate(self, live: LiveCall, error: str) -> None:
         """An originate got no HTTP answer: Asterisk may still create the channel. Look it up by its
         deterministic id until it shows (then it is a normal call) or the grace period ends (then the
-        attempt is given back, Asterisk being at fault; a channel appearing later is hung up)."""
+        attempt is settled as failed; a channel appearing later is hung up as a settled attempt's)."""
         deadline = self.monotonic() + self.options.originate_grace_s
         while not live.settled and not live.originated:
             try:
@@ -448,10 +441,7 @@ class Controller:
                 self._mark_originated(live)
                 return
             if self.monotonic() >= deadline:
-                live.settled = True
-                self._remember_settled(live.channel_id)
-                self._untrack(live)
-                await self._give_back(live.claimed, call_id, f"ARI unavailable: {error}")
+                await self._settle(live, cause=None, cause_text=f"originate failed: {error}")
                 return
             await asyncio.sleep(ORIGINATE_PROBE_S)
 

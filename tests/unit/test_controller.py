@@ -170,7 +170,7 @@ async def test_unanswered_originate_is_looked_up_before_it_is_settled(
     conn: psycopg.Connection[Row], pool: AsyncConnectionPool
 ) -> None:
     """No HTTP answer is not a failure: a channel found by its id is a live call; one never found is
-    given back (Asterisk's fault, not the contact's) once the grace period ends."""
+    settled as failed once the grace period ends."""
     clock = ManualClock(TUESDAY_MORNING)
     [qid] = seed(conn, ["+33612345678"], clock.now)
     ari = Pbx(fail=AriError("ARI POST /channels timed out", retryable=True))
@@ -179,20 +179,19 @@ async def test_unanswered_originate_is_looked_up_before_it_is_settled(
     )
     controller = controller_for(pool, ari, clock, options=options)
     async with running(controller):
-        await until(lambda: controller.stats.given_back == 1)
+        await asyncio.wait_for(controller.wait_settled(1), 10)
     row = queue_row(conn, qid)
-    assert (row["status"], row["attempt"]) == ("pending", 0)
-    assert str(row["wait_reason"]).startswith("ARI unavailable")
+    assert (row["status"], row["last_result"]) == ("pending", "failed")
     assert ("get_channel", (f"mb-{qid}-1",)) in ari.calls
 
     ari = Pbx(fail=AriError("ARI POST /channels timed out", retryable=True))
-    ari.channels[f"mb-{qid}-1"] = Channel(id=f"mb-{qid}-1", name="x", state="Ringing")  # created anyway
+    ari.channels[f"mb-{qid}-2"] = Channel(id=f"mb-{qid}-2", name="x", state="Ringing")  # created anyway
     clock.advance(hours=2)
     controller = controller_for(pool, ari, clock, options=options)
     async with running(controller):
         await until(lambda: controller.stats.originated == 1)
-        assert controller.calls[f"mb-{qid}-1"].originated and controller.stats.settled == 0
-        ari.emit(destroyed(f"mb-{qid}-1", 17))
+        assert controller.calls[f"mb-{qid}-2"].originated and controller.stats.settled == 0
+        ari.emit(destroyed(f"mb-{qid}-2", 17))
         await asyncio.wait_for(controller.wait_settled(1), 10)
     assert controller.stats.outcomes == {"busy": 1}
 

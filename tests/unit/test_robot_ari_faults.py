@@ -202,9 +202,7 @@ async def test_an_originate_refused_by_asterisk_gives_the_attempt_back_and_holds
         pool=pool,
         ari=ari,
         events=ari.events(),
-        options=ControllerOptions(
-            robot_id=ROBOT, poll_interval_s=0.01, reap_interval_s=3600, originate_grace_s=0
-        ),
+        options=ControllerOptions(robot_id=ROBOT, poll_interval_s=0.01, reap_interval_s=3600),
         session_factory=lambda live: FixedSession(),
         clock=clock,
     )
