@@ -196,7 +196,7 @@ class Controller:
         self._capacity = asyncio.Event()
         self._settled_waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._settled_ids: dict[str, None] = {}  # channel ids of attempts already settled (oldest first)
-        self._tasks: set[asyncio.Task[object]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
