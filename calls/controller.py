@@ -452,7 +452,7 @@ class Controller:
         self.stats.originated += 1
         CALLS_ORIGINATED.labels(campaign=live.claimed.campaign_name).inc()
 
-    def _spawn(self, coro: Awaitable[object], name: str) -> None:
+    def _spawn(self, coro: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(coro)
         task.set_name(name)
         self._tasks.add(task)
