@@ -3,9 +3,6 @@
 One `Controller` per robot process. It owns the dialer loop (claim → compliance → pacing → originate),
 the ARI event loop (dial progress, answer, hangup), the lease reaper and reconciliation with
 ``GET /channels`` after a restart or a reconnect. Answered calls are handed to a `CallSession`.
-
-The event handler never waits on a call: settling (which lets the session store its lead first)
-runs in its own task, so one callee's hangup never delays another call's events.
 """
 
 from __future__ import annotations
@@ -32,15 +29,7 @@ from calls.transfer import TransferDesk, TransferResult
 from campaigns import compliance, queue
 from campaigns.models import ClaimedCall
 from services import db
-from services.ari.events import (
-    AriEvent,
-    ChannelDestroyed,
-    ChannelHangupRequest,
-    ChannelStateChange,
-    Dial,
-    StasisEnd,
-    StasisStart,
-)
+from services.ari.events import AriEvent, ChannelDestroyed, ChannelStateChange, Dial, StasisStart
 from services.ari.port import AriPort
 from services.errors import AriError, ConfigError, DatabaseError, NoSuchChannel, QueueError
 from services.metrics import ACTIVE_CALLS, CALL_OUTCOMES, CALLS_ORIGINATED
@@ -51,12 +40,6 @@ log = logging.getLogger("minibot.controller")
 AMD_CONTEXT = "minibot-amd"
 MIN_LEASE_S = 90.0  # a database outage of up to 60 s + the 30 s lease renewal interval
 SESSION_WRAP_UP_S = 3.0  # after a hangup, time a session may take to store the lead before it is cancelled
-ABSOLUTE_TIMEOUT_MARGIN_S = 30  # TIMEOUT(absolute) = ring timeout + scenario max duration + this margin
-DEFAULT_MAX_DURATION_S = 300.0  # the scenario default, when the controller is not told the scenario's
-ORIGINATE_GRACE_S = 15.0  # how long a timed-out originate stays "unknown" before it is settled as failed
-ORIGINATE_PROBE_S = 1.0  # GET /channels/{id} this often while an originate is unknown
-SETTLED_MEMORY = 10_000  # settled channel ids remembered, to hang up an attempt's late channel
-MEDIA_SUFFIX = "-media"
 
 Clock = Callable[[], datetime]
 
@@ -64,11 +47,6 @@ Clock = Callable[[], datetime]
 def utc_now() -> datetime:
     """The wall clock, timezone-aware."""
     return datetime.now(UTC)
-
-
-def media_channel_id(call_channel_id: str) -> str:
-    """The id of the ExternalMedia channel carrying a call's audio."""
-    return call_channel_id + MEDIA_SUFFIX
 
 
 @dataclass
@@ -89,9 +67,6 @@ class LiveCall:
     failure: str | None = None  # the session failed on our side (settled `failed`, retried by policy)
     transfer: Callable[[str], Awaitable[TransferResult]] | None = None  # hand the callee to a human
     asterisk_amd: tuple[str, str] = ("", "")  # AMDSTATUS, AMDCAUSE when AMD() ran (amd mode asterisk)
-    media_in_stasis: asyncio.Event = field(default_factory=asyncio.Event)  # its StasisStart was seen
-    callee_gone: asyncio.Event = field(default_factory=asyncio.Event)  # hangup requested or done
-    ended_at: datetime | None = None  # when the callee's channel was first seen hanging up
 
 
 class CallSession(Protocol):
@@ -129,8 +104,6 @@ class ControllerOptions:
     reap_interval_s: float = 30.0
     drain_timeout_s: float = 60.0
     transfer_ring_timeout_s: int = 25
-    max_duration_s: Callable[[str], float] | None = None  # a scenario's max_duration_s, by name
-    originate_grace_s: float = ORIGINATE_GRACE_S
 
     def __post_init__(self) -> None:
         if self.lease_seconds < MIN_LEASE_S:
@@ -195,8 +168,6 @@ class Controller:
         self.idle.set()
         self._capacity = asyncio.Event()
         self._settled_waiters: list[tuple[int, asyncio.Future[None]]] = []
-        self._settled_ids: dict[str, None] = {}  # channel ids of attempts already settled (oldest first)
-        self._tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -219,9 +190,7 @@ class Controller:
         finally:
             unsubscribe()
             event_task.cancel()
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(event_task, *self._tasks, return_exceptions=True)
+            await asyncio.gather(event_task, return_exceptions=True)
 
     def stop(self) -> None:
         """Stop claiming new calls; live calls may finish (up to the drain timeout)."""
@@ -238,12 +207,8 @@ class Controller:
             try:
                 await asyncio.wait_for(self.idle.wait(), 10)
             except TimeoutError:
-                await asyncio.gather(
-                    *(
-                        self._settle(live, cause=None, cause_text="robot stopped")
-                        for live in self.calls.values()
-                    )
-                )
+                for live in list(self.calls.values()):
+                    await self._settle(live, cause=None, cause_text="robot stopped")
 
     async def _flush_writes(self) -> None:
         """Before exiting, give writes delayed by a database outage time to get through."""
@@ -364,12 +329,7 @@ class Controller:
             await asyncio.sleep(delay)  # the campaign's calls per second, across all robots
         live = LiveCall(claimed=call, call_id=call_id, channel_id=channel_id)
         self._track(live)
-        variables = {
-            "MINIBOT_CALL_ID": str(call_id),
-            "MINIBOT_CAMPAIGN": call.campaign_name,
-            # Asterisk keeps channels in Stasis when the robot dies: bound them
-            "TIMEOUT(absolute)": str(self._absolute_timeout_s(call)),
-        }
+        variables = {"MINIBOT_CALL_ID": str(call_id), "MINIBOT_CAMPAIGN": call.campaign_name}
         asterisk_amd = call.amd_mode == "asterisk"  # AMD() in the dialplan, then Stasis with its result
         if asterisk_amd:
             variables["MINIBOT_CALL"] = str(call_id)
@@ -393,11 +353,6 @@ class Controller:
                 await self._hangup(channel_id)
                 await self._settle(live, cause=None, cause_text="attempt already live (409): hung up")
                 return
-            if exc.status is None:
-                # no answer from Asterisk: the channel may exist or appear later; find out before settling
-                log.warning("originate unanswered, checking: %s", exc, extra={"call_id": call_id})
-                self._spawn(self._resolve_unknown_originate(live, str(exc)), f"originate-{call_id}")
-                return
             if not about_the_contact(exc):
                 hold = self.ari_health.refused(exc)
                 log.error(
@@ -413,50 +368,9 @@ class Controller:
             await self._settle(live, cause=None, cause_text=f"originate failed: {exc}")
             return
         self.ari_health.accepted()
-        self._mark_originated(live)
-
-    def _absolute_timeout_s(self, call: ClaimedCall) -> int:
-        """Seconds after which Asterisk hangs the channel up whatever happens: ringing, the scenario's
-        longest conversation and a margin."""
-        lookup, talk = self.options.max_duration_s, DEFAULT_MAX_DURATION_S
-        try:
-            talk = lookup(call.scenario) if lookup is not None else talk
-        except Exception as exc:  # the session reports a broken scenario; the bound stays
-            log.warning("scenario %r unreadable for its max duration: %s", call.scenario, exc)
-        return int(call.ring_timeout_s + talk + ABSOLUTE_TIMEOUT_MARGIN_S)
-
-    async def _resolve_unknown_originate(self, live: LiveCall, error: str) -> None:
-        """An originate got no HTTP answer: Asterisk may still create the channel. Look it up by its
-        deterministic id until it shows (then it is a normal call) or the grace period ends (then the
-        attempt is settled as failed; a channel appearing later is hung up as a settled attempt's)."""
-        deadline = self.monotonic() + self.options.originate_grace_s
-        while not live.settled and not live.originated:
-            try:
-                await self.ari.get_channel(live.channel_id)
-            except NoSuchChannel:
-                pass
-            except AriError as exc:
-                log.debug("originate check failed: %s", exc)
-            else:
-                self._mark_originated(live)
-                return
-            if self.monotonic() >= deadline:
-                await self._settle(live, cause=None, cause_text=f"originate failed: {error}")
-                return
-            await asyncio.sleep(ORIGINATE_PROBE_S)
-
-    def _mark_originated(self, live: LiveCall) -> None:
-        if live.originated:
-            return
         live.originated = True
         self.stats.originated += 1
-        CALLS_ORIGINATED.labels(campaign=live.claimed.campaign_name).inc()
-
-    def _spawn(self, coro: Awaitable[None], name: str) -> None:
-        task = asyncio.ensure_future(coro)
-        task.set_name(name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        CALLS_ORIGINATED.labels(campaign=call.campaign_name).inc()
 
     async def _campaign_ready(self, call: ClaimedCall) -> bool:
         """Run the preflight the first time this robot dials a campaign (and after its scenario
@@ -561,9 +475,6 @@ class Controller:
                 await self._hangup(ended_call)  # the adviser hung up: the call is over
         elif isinstance(event, Dial):
             live = self.calls.get(event.peer.id)
-            self._hang_up_if_settled(event.peer.id)
-            if live is not None:
-                self._mark_originated(live)
             if live is not None and event.dialstatus:
                 live.dialstatus = event.dialstatus
                 if event.dialstatus == "RINGING":
@@ -573,47 +484,15 @@ class Controller:
             if live is not None and event.channel.state == "Ringing":
                 await self.store.mark_ringing(live.call_id)
         elif isinstance(event, StasisStart):
-            self._on_stasis_start(event.channel.id)
             live = self.calls.get(event.channel.id)
-            if live is not None and not live.answered and not live.callee_gone.is_set():
-                self._mark_originated(live)
+            if live is not None and not live.answered:
                 if live.claimed.amd_mode == "asterisk":
                     live.asterisk_amd = await self._asterisk_amd(event)
                 await self._answered(live)
-        elif isinstance(event, ChannelHangupRequest | StasisEnd):
-            live = self.calls.get(event.channel.id)
-            if live is not None:
-                self._callee_gone(live)
         elif isinstance(event, ChannelDestroyed):
             live = self.calls.get(event.channel.id)
-            if live is not None and not live.settled:
-                self._callee_gone(live)
-                live.settled = True  # now, so later events and the session's end see it settled
-                self._spawn(
-                    self._settle(live, cause=event.cause, cause_text=event.cause_txt, claimed=True),
-                    f"settle-{live.call_id}",
-                )
-
-    def _on_stasis_start(self, channel_id: str) -> None:
-        """A media channel in Stasis may join its call's bridge; a settled attempt's channel is hung up."""
-        if channel_id.endswith(MEDIA_SUFFIX):
-            owner = self.calls.get(channel_id.removesuffix(MEDIA_SUFFIX))
-            if owner is not None:
-                owner.media_in_stasis.set()
-        self._hang_up_if_settled(channel_id)
-
-    def _hang_up_if_settled(self, channel_id: str) -> None:
-        """A channel of an attempt already settled (an originate that timed out and was created late):
-        nobody controls it, hang it up at once."""
-        if channel_id in self._settled_ids:
-            log.warning("channel %s of a settled attempt showed up: hanging it up", channel_id)
-            self._spawn(self._hangup(channel_id), f"hangup-{channel_id}")
-
-    def _callee_gone(self, live: LiveCall) -> None:
-        """The callee hung up (or is being hung up): the session ends now, talk time stops now."""
-        if not live.callee_gone.is_set():
-            live.ended_at = self.clock()
-            live.callee_gone.set()
+            if live is not None:
+                await self._settle(live, cause=event.cause, cause_text=event.cause_txt)
 
     async def _asterisk_amd(self, event: StasisStart) -> tuple[str, str]:
         """AMDSTATUS and AMDCAUSE of a call that went through AMD() (Stasis args, else the variables)."""
@@ -649,7 +528,7 @@ class Controller:
                 live.failure = f"call session failed: {type(exc).__name__}: {exc}"[:300]
         finally:
             await session.close()
-            if not live.callee_gone.is_set() and live.result.transferred_to is None:
+            if live.result.transferred_to is None:
                 await self._hang_up_until_gone(live)
 
     async def _hang_up_until_gone(self, live: LiveCall) -> None:
@@ -673,19 +552,13 @@ class Controller:
         """Ring a human at ``endpoint`` and bridge them with the callee (see calls/transfer.py)."""
         if live.bridge_id is None or live.settled:
             return TransferResult(False, "the call has no bridge")
-        result = await self.transfers.connect(
+        return await self.transfers.connect(
             call_channel_id=live.channel_id,
             call_id=live.call_id,
             caller_number=live.claimed.phone,
             bridge_id=live.bridge_id,
             endpoint=endpoint,
         )
-        if result.connected:  # the adviser's talk is not bounded by the scenario's duration
-            try:
-                await self.ari.set_variable(live.channel_id, "TIMEOUT(absolute)", "0")
-            except AriError as exc:
-                log.warning("could not lift the call's absolute timeout: %s", exc)
-        return result
 
     async def _let_session_wrap_up(self, live: LiveCall) -> None:
         """The callee hung up: the session sees its media end and closes the conversation (lead,
@@ -714,15 +587,10 @@ class Controller:
             return False
         return True
 
-    async def _settle(
-        self, live: LiveCall, *, cause: int | None, cause_text: str, claimed: bool = False
-    ) -> None:
-        """Store how the attempt ended and close its queue row (``claimed``: the caller already set
-        ``live.settled``)."""
-        if live.settled and not claimed:
+    async def _settle(self, live: LiveCall, *, cause: int | None, cause_text: str) -> None:
+        if live.settled:
             return
         live.settled = True
-        self._remember_settled(live.channel_id)
         await self.transfers.release(live.channel_id)
         await self._let_session_wrap_up(live)
         result = live.result
@@ -737,11 +605,7 @@ class Controller:
         )
         call = live.claimed
         await self.store.end_call(
-            live.call_id,
-            at=live.ended_at or self.clock(),
-            cause=cause,
-            cause_text=cause_text,
-            outcome=outcome.value,
+            live.call_id, at=self.clock(), cause=cause, cause_text=cause_text, outcome=outcome.value
         )
         try:
             now = self.clock()
@@ -761,11 +625,6 @@ class Controller:
             if self.stats.settled >= count and not future.done():
                 future.set_result(None)
                 self._settled_waiters.remove((count, future))
-
-    def _remember_settled(self, channel_id: str) -> None:
-        self._settled_ids[channel_id] = None
-        if len(self._settled_ids) > SETTLED_MEMORY:
-            del self._settled_ids[next(iter(self._settled_ids))]
 
     async def _settle_queue(
         self, call: ClaimedCall, outcome: Outcome, result: ConversationResult, now: datetime | None = None

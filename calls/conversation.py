@@ -5,10 +5,6 @@ Three tasks cooperate: the *listener* reads caller frames in real time (VAD, AMD
 decisions); the *transcriber* decodes speech chunks (partials feed barge-in, finals become caller
 turns); both post events to an inbox, and the *dialogue loop* takes them one at a time, steps the
 pure scenario engine and performs its actions. Decoding runs in the ASR executor, never on the event loop.
-
-Time in a call comes from a clock, not from counting received frames: Asterisk sends no frames while
-the callee is quiet, so the listener reads `clocked_frames` (missing frames are silence). The callee's
-hangup comes from ARI (``LiveCall.callee_gone``), since the media leg stays open after it.
 """
 
 from __future__ import annotations
@@ -36,7 +32,6 @@ from scenarios.engine import Engine
 from scenarios.schema import Scenario
 from services import amd
 from services.asr import AsrResult
-from services.media.clocked import clocked_frames
 from services.media.frames import FRAME_MS
 from services.media.leg import MediaLeg
 from services.metrics import (
@@ -62,7 +57,6 @@ OPENING_MAX_MS = 4000  # the callee still talks this long after the answer: the 
 ASR_CHUNK_FRAMES = 5  # decode caller audio 100 ms at a time
 PREROLL_FRAMES = 15  # audio kept before the speech onset so ASR hears the first syllable
 BOOKING_INTERRUPTIONS = ("do_not_call", "insult", "wrong_person", "who_are_you")  # the engine answers these
-BYTES_PER_MS = 32  # 16 kHz, 16-bit mono
 
 
 class Recognizer(Protocol):
@@ -102,7 +96,6 @@ class ConversationDeps:
     recordings_dir: Path | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     slots: Callable[[LiveCall], SlotSource] | None = None  # advisers' diary for book steps (None: none)
-    media_time_scale: float = 1.0  # real seconds per second of call audio (the simulator may run faster)
     background: set[asyncio.Task[None]] = field(default_factory=set)
     prompts: PromptCache = field(default_factory=PromptCache)
 
@@ -215,7 +208,6 @@ class _Dialogue:
         self.bot_speaking = False
         self.bot_turn: TurnRecord | None = None
         self.bot_started_ms = 0
-        self.bot_end_ms = 0  # where the audio queued so far ends, on the call's clock
         self.last_mark: Awaitable[bool] | None = None
         self.silence_timer: asyncio.TimerHandle | None = None
         self.pending_latency_from: float | None = None
@@ -250,7 +242,6 @@ class _Dialogue:
         listener.add_done_callback(lambda _: self.voicemail_ready.set())
         transcriber = asyncio.create_task(self._transcribe(recognizer), name=f"asr-{self.live.call_id}")
         warm_up: asyncio.Task[None] | None = None
-        hangup_watch = asyncio.create_task(self._watch_hangup(), name=f"hangup-{self.live.call_id}")
         loop = asyncio.get_running_loop()
         max_timer = loop.call_later(
             self.engine.scenario.max_duration_s, self.inbox.put_nowait, _Signal("max_duration")
@@ -276,11 +267,10 @@ class _Dialogue:
                 state, actions = self.engine.step(state, event)
                 state = await self._perform(state, actions)
             if self.last_mark is not None:
-                await self._played(self.last_mark)  # let the goodbye play to the end
+                await self.last_mark  # let the goodbye play to the end
         finally:
             if warm_up is not None:
                 warm_up.cancel()
-            hangup_watch.cancel()
             max_timer.cancel()
             self._cancel_silence_timer()
             listener.cancel()
@@ -298,24 +288,6 @@ class _Dialogue:
             if path is not None:
                 await self.deps.store.set_recording(self.live.call_id, str(path))
         return self.result
-
-    async def _watch_hangup(self) -> None:
-        """The callee hung up (seen over ARI: the media leg itself stays open and just goes quiet)."""
-        await self.live.callee_gone.wait()
-        self.media_ended = True
-        self.inbox.put_nowait(_Signal("media_end"))
-
-    async def _played(self, mark: Awaitable[bool]) -> bool:
-        """Wait for a mark, or for the callee's hangup (nobody is listening any more)."""
-        if self.media_ended:
-            return False
-        played = asyncio.ensure_future(mark)
-        gone = asyncio.ensure_future(self.live.callee_gone.wait())
-        try:
-            await asyncio.wait((played, gone), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            gone.cancel()
-        return played.done() and played.result()
 
     async def _to_event(self, state: eng.CallState, item: _CallerTurn | _Signal) -> eng.Event | None:
         if isinstance(item, _CallerTurn):
@@ -466,10 +438,7 @@ class _Dialogue:
         """Once the hand-off prompt has played, ring a human at ``endpoint``; the bot leaves the call
         when they answer, else it apologises and ends the call (the lead stays as qualified)."""
         if self.last_mark is not None:
-            await self._played(self.last_mark)
-        if self.media_ended:
-            self.finished = True
-            return
+            await self.last_mark
         connect = self.live.transfer
         outcome = TransferResult(False, "no transfer desk") if connect is None else await connect(endpoint)
         status = "connected" if outcome.connected else outcome.reason
@@ -497,11 +466,10 @@ class _Dialogue:
                     self.pending_latency_from = None
                 self.bot_speaking = True
                 self.barge.set_bot_speaking(True)
-                self.bot_started_ms = max(self.stream_ms, self.bot_end_ms)  # after queued audio
+                self.bot_started_ms = self.stream_ms
             await self.leg.send(pcm)
             self.recorder.bot_audio(pcm)
             sent += len(pcm)
-        self.bot_end_ms = self.bot_started_ms + sent // BYTES_PER_MS
         self.seq += 1
         self.bot_turn = TurnRecord(
             call_id=self.live.call_id,
@@ -510,7 +478,7 @@ class _Dialogue:
             text=text,
             step=step,
             start_ms=self.bot_started_ms,
-            end_ms=self.bot_end_ms,
+            end_ms=self.bot_started_ms + sent // 32,
             response_latency_ms=latency_ms,
         )
         await self.deps.store.add_turn(self.bot_turn)
@@ -533,14 +501,13 @@ class _Dialogue:
         BARGE_INS.inc()
         await self._stop_speaking()
         if self.bot_turn is not None:
-            cut = max(0, self.stream_ms - self.bot_started_ms)
+            cut = self.stream_ms - self.bot_started_ms
             await self.deps.store.mark_interrupted(self.live.call_id, self.bot_turn.seq, cut)
 
     async def _stop_speaking(self) -> None:
         if self.bot_speaking:
             await self.leg.flush()
             self.recorder.bot_flushed()
-            self.bot_end_ms = self.stream_ms
             self.bot_speaking = False
             self.barge.set_bot_speaking(False)
 
@@ -559,7 +526,7 @@ class _Dialogue:
         speaking = False
         heard_greeting = False
         start_ms = 0
-        async for frame in clocked_frames(self.leg.frames(), time_scale=self.deps.media_time_scale):
+        async for frame in self.leg.frames():
             self.stream_ms += FRAME_MS
             self.recorder.tick(frame)
             for is_speech, event in self.vad.process(frame):

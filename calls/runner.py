@@ -232,14 +232,6 @@ def _check_udp_bind(host: str, port_min: int, port_max: int) -> None:
     )
 
 
-def _max_duration(conversation: ConversationFactory) -> Callable[[str], float] | None:
-    """A scenario's ``max_duration_s`` by name (bounds each call's channel with an absolute timeout)."""
-    if isinstance(conversation, ScenarioConversationFactory):
-        engines = conversation.engines
-        return lambda name: engines(name).scenario.max_duration_s
-    return None
-
-
 def robot_id(settings: Settings) -> str:
     """This robot's lease owner name (see :func:`calls.robots.default_robot_id`)."""
     return default_robot_id(settings)
@@ -279,7 +271,6 @@ async def run_robot(
                 global_max_calls=settings.global_max_calls,
                 lease_seconds=settings.lease_seconds,
                 drain_timeout_s=settings.drain_timeout_s,
-                max_duration_s=_max_duration(conversation),
             ),
             media=media,
             preflight=preflight,

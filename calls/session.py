@@ -1,15 +1,11 @@
 """`MediaCallSession`: on answer, bridge the callee with an ExternalMedia channel and run the conversation.
 
-A mixing bridge holds the callee's channel and an ExternalMedia channel (format ``slin16``).
-With the WebSocket transport (Asterisk 22.8+/20.18+, the default) MiniBot connects to Asterisk's
-``/media/{MEDIA_WEBSOCKET_CONNECTION_ID}``, so the robot needs no inbound port. ``audiosocket``
-(Asterisk 18+, slin16 both ways) has Asterisk connect to MiniBot's `AudioSocketServer`; ``rtp`` (any
-version, 8 kHz ulaw both ways: slin16 from the app is dropped by Asterisk) binds one UDP port per call
-from a `PortAllocator`.
-
-Asterisk may deliver the ExternalMedia channel's ``StasisStart`` a few milliseconds *after* its media
-connection is up, and ``addChannel`` answers 422 until then: the session waits for that event (the
-controller sets ``LiveCall.media_in_stasis``) and still retries a 422 for a short while.
+The media path follows ASTERISK_FACTS.md: a mixing bridge holds the callee's channel and an
+ExternalMedia channel (format ``slin16``). With the WebSocket transport (Asterisk 22.8+/20.18+,
+the default) MiniBot connects to Asterisk's ``/media/{MEDIA_WEBSOCKET_CONNECTION_ID}``, so the
+robot needs no inbound port. ``audiosocket`` (Asterisk 18+, slin16 both ways) has Asterisk connect to
+MiniBot's `AudioSocketServer`; ``rtp`` (any version, 8 kHz ulaw both ways: slin16 from the app is
+dropped by Asterisk) binds one UDP port per call from a `PortAllocator`.
 """
 
 from __future__ import annotations
@@ -20,7 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from calls.controller import LiveCall, media_channel_id
+from calls.controller import LiveCall
 from calls.outcomes import ConversationResult
 from services.ari.port import AriPort
 from services.errors import AriError, MediaError
@@ -45,9 +41,6 @@ def media_ws_base(ari_url: str) -> str:
 
 TRANSPORTS = ("websocket", "audiosocket", "rtp")
 CONNECT_TIMEOUT_S = 5.0
-STASIS_WAIT_S = 2.0  # how long the media channel's StasisStart may lag behind its connection
-ADD_RETRY_S = 0.05  # addChannel answered 422 (not in Stasis yet): try again after this
-ADD_RETRY_BOUND_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -87,7 +80,7 @@ class MediaCallSession:
         self.conversation = conversation
         self.media = media or MediaTransportConfig()
         self.bridge_id = f"{live.channel_id}-bridge"
-        self.media_channel_id = media_channel_id(live.channel_id)
+        self.media_channel_id = f"{live.channel_id}-media"
         self.leg: MediaLeg | None = None
         self.result = ConversationResult()
 
@@ -102,25 +95,8 @@ class MediaCallSession:
             self.leg = await self._open_rtp()
         else:
             self.leg = await self._open_websocket()
-        await self._bridge_media()
+        await self.ari.add_channel(self.bridge_id, self.media_channel_id)
         self.result = await self.conversation(self.live, self.leg)
-
-    async def _bridge_media(self) -> None:
-        """Add the media channel to the bridge once it is in Stasis (422 before that)."""
-        try:
-            await asyncio.wait_for(self.live.media_in_stasis.wait(), STASIS_WAIT_S)
-        except TimeoutError:
-            log.warning("no StasisStart for the media channel yet", extra={"call_id": self.live.call_id})
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + ADD_RETRY_BOUND_S
-        while True:
-            try:
-                await self.ari.add_channel(self.bridge_id, self.media_channel_id)
-                return
-            except AriError as exc:
-                if exc.status != 422 or loop.time() >= deadline or self.live.callee_gone.is_set():
-                    raise
-            await asyncio.sleep(ADD_RETRY_S)
 
     async def _open_websocket(self) -> MediaLeg:
         media = await self.ari.external_media(
@@ -201,14 +177,11 @@ async def _quietly(operation: Awaitable[None]) -> None:
 
 
 def prompt_only_conversation(prompt_pcm: bytes) -> Conversation:
-    """A conversation that plays one prompt (16 kHz LE PCM) to the end, or until the callee hangs up."""
+    """A conversation that plays one prompt (16 kHz LE PCM) to the end and returns."""
 
     async def run(live: LiveCall, leg: MediaLeg) -> ConversationResult:
         await leg.send(prompt_pcm)
-        played = asyncio.ensure_future(await leg.mark(f"{live.channel_id}-prompt"))
-        gone = asyncio.ensure_future(live.callee_gone.wait())
-        await asyncio.wait((played, gone), return_when=asyncio.FIRST_COMPLETED)
-        gone.cancel()
+        await (await leg.mark(f"{live.channel_id}-prompt"))
         return ConversationResult()
 
     return run

@@ -42,16 +42,6 @@ class AdviserLeg:
     answered: asyncio.Future[TransferResult]
     bridged: bool = False
     gone: bool = False  # its channel was destroyed
-    dialstatus: str = ""  # the last Dial status (BUSY, CONGESTION...): Local channels end with cause 0
-
-
-DIAL_REASONS = {
-    "BUSY": "User busy",
-    "CONGESTION": "Circuit/channel congestion",
-    "NOANSWER": "User alerting, no answer",
-    "CHANUNAVAIL": "Channel unavailable",
-}
-"""Why an adviser leg ended, from its Dial status, when the hangup cause says nothing (0)."""
 
 
 class TransferDesk:
@@ -103,21 +93,14 @@ class TransferDesk:
 
     def on_event(self, event: AriEvent) -> str | None:
         """Apply an adviser leg's event; returns the call channel to hang up when a bridged adviser left."""
-        if isinstance(event, Dial):
-            dialled = self.legs.get(event.peer.id)
-            if dialled is not None and event.dialstatus:
-                dialled.dialstatus = event.dialstatus
-        elif isinstance(event, StasisStart):
+        if isinstance(event, StasisStart):
             leg = self.legs.get(event.channel.id)
             if leg is not None and not leg.answered.done():
                 leg.answered.set_result(TransferResult(True))
         elif isinstance(event, ChannelDestroyed):
             leg = self.legs.get(event.channel.id)
             if leg is not None:
-                reason = event.cause_txt or f"cause {event.cause}"
-                if event.cause == 0 and leg.dialstatus in DIAL_REASONS:
-                    reason = DIAL_REASONS[leg.dialstatus]
-                return self._leg_gone(leg, reason)
+                return self._leg_gone(leg, event.cause_txt or f"cause {event.cause}")
         return None
 
     def vanished(self, alive: Iterable[str]) -> list[str]:

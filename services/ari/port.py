@@ -31,8 +31,6 @@ class AriPort(Protocol):
 
     async def list_channels(self) -> list[Channel]: ...
 
-    async def get_channel(self, channel_id: str) -> Channel: ...
-
     async def hangup(self, channel_id: str, reason: str = "normal") -> None: ...
 
     async def play(
@@ -120,10 +118,6 @@ class FakeAri:
 
     async def list_channels(self) -> list[Channel]:
         return list(self.channels.values())
-
-    async def get_channel(self, channel_id: str) -> Channel:
-        self.calls.append(("get_channel", (channel_id,)))
-        return self._channel(channel_id)
 
     def _channel(self, channel_id: str) -> Channel:
         if channel_id not in self.channels:

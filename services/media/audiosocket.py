@@ -2,8 +2,7 @@
 
 Asterisk connects to the bot's TCP server. Each message: 1 byte kind, 2 bytes big-endian length,
 payload. First message 0x01 carries the 16-byte call UUID (the `data` given to externalMedia).
-Audio 0x12 = slin16 LE. AudioSocket does not re-time audio, so bot frames are paced at 20 ms here,
-and silence frames fill every tick the bot is quiet.
+Audio 0x12 = slin16 LE. AudioSocket does not re-time audio, so bot frames are paced at 20 ms here.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import uuid
 from collections.abc import Callable
 
 from services.errors import MediaError
-from services.media.frames import SILENCE_FRAME
 from services.media.leg import FrameInbox, LegRegistry, MediaLeg, PacedLeg, PacedSender
 
 KIND_HANGUP = 0x00
@@ -58,9 +56,7 @@ class AudioSocketLeg(PacedLeg):
         self._writer = writer
         self._on_dtmf = on_dtmf
         self._inbox = FrameInbox()
-        # a steady stream, silence when the bot has nothing to say: Asterisk's AudioSocket reader was
-        # seen spinning (and stalling the whole server) on a connection that had gone quiet
-        self._sender = PacedSender(self._write_frame, idle_frame=SILENCE_FRAME)
+        self._sender = PacedSender(self._write_frame)
         self._reader_task: asyncio.Task[None] | None = None
         self.error: bytes | None = None
         self.closed = asyncio.Event()

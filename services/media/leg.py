@@ -86,9 +86,7 @@ class PacedSender:
     """Plays bot frames at real-time pace (one 640-byte frame per 20 ms on a monotonic clock).
 
     For transports whose far end does not re-time audio (AudioSocket, RTP). `send_frame` writes one
-    frame to the wire. Marks resolve when every frame queued before them has been written. With an
-    ``idle_frame`` (AudioSocket), that frame goes out on every tick with no bot audio: the stream
-    never stops.
+    frame to the wire. Marks resolve when every frame queued before them has been written.
     """
 
     def __init__(
@@ -96,10 +94,8 @@ class PacedSender:
         send_frame: Callable[[bytes], Awaitable[None]],
         frame_ms: int = FRAME_MS,
         clock: Callable[[], float] = time.monotonic,
-        idle_frame: bytes | None = None,
     ) -> None:
         self._send_frame = send_frame
-        self._idle_frame = idle_frame
         self._period = frame_ms / 1000
         self._clock = clock
         self._reframer = Reframer(FRAME_BYTES)
@@ -107,7 +103,6 @@ class PacedSender:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.frames_sent = 0
-        self.idle_frames_sent = 0
 
     def start(self) -> None:
         """Start the pacing task."""
@@ -152,15 +147,11 @@ class PacedSender:
     async def _run(self) -> None:
         next_due: float | None = None
         while True:
-            item: bytes | _Mark
-            if self._items:
-                item = self._items.popleft()
-            elif self._idle_frame is not None:
-                item = self._idle_frame
-            else:
+            if not self._items:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
+            item = self._items.popleft()
             if isinstance(item, _Mark):
                 item.resolve(True)
                 continue
@@ -175,10 +166,7 @@ class PacedSender:
             except (ConnectionError, OSError) as exc:
                 self.flush()
                 raise MediaError(f"sending bot audio failed: {exc}", retryable=True) from exc
-            if item is self._idle_frame:
-                self.idle_frames_sent += 1
-            else:
-                self.frames_sent += 1
+            self.frames_sent += 1
             next_due += self._period
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import contextlib
@@ -15,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from services.simulator.pbx import PbxEngine, SimError
-from services.simulator.shapes import HANGUP_REASONS, SimChannel, ari_time
+from services.simulator.shapes import HANGUP_REASONS, ari_time
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ENGINE: web.AppKey[PbxEngine] = web.AppKey("engine", PbxEngine)
@@ -102,23 +101,7 @@ async def channel_originate(request: web.Request) -> web.Response:
     params = await _params(request)
     if "channelId" in request.match_info:
         params["channelId"] = request.match_info["channelId"]
-    engine = _engine(request)
-    stall = engine.originate_stall_s(params)
-    if stall > 0:  # the channel is created after the stall even if the client gave up waiting
-        created: asyncio.Future[SimChannel] = asyncio.get_running_loop().create_future()
-        engine.spawn(_originate_late(engine, params, stall, created))
-        return web.json_response((await asyncio.shield(created)).to_json())
-    return web.json_response(engine.originate(params).to_json())
-
-
-async def _originate_late(
-    engine: PbxEngine, params: dict[str, Any], stall_s: float, created: asyncio.Future[SimChannel]
-) -> None:
-    await asyncio.sleep(stall_s)
-    try:
-        created.set_result(engine.originate(params))
-    except SimError as exc:
-        created.set_exception(exc)
+    return web.json_response(_engine(request).originate(params).to_json())
 
 
 async def channel_get(request: web.Request) -> web.Response:

@@ -40,7 +40,6 @@ class _Connection:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     played: deque[bytes] = field(default_factory=deque)
-    last_bot_frame_at: float | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -51,9 +50,6 @@ class AudioSocketMediaTransport:
     def __init__(self, engine: PbxEngine) -> None:
         self.engine = engine
         self.connections: dict[str, _Connection] = {}  # channel id → connection
-        # channel id → longest wait between two bot messages (media seconds): Asterisk's AudioSocket
-        # reader spun on a connection that had gone quiet, so a bot should never leave it silent
-        self.longest_bot_gap_s: dict[str, float] = {}
 
     def add_routes(self, app: web.Application) -> None:
         """AudioSocket needs no HTTP route."""
@@ -109,8 +105,7 @@ class AudioSocketMediaTransport:
         callee = self.engine.callee_audio(connection.channel.id)
         frame = callee.next_frame() if callee is not None else SILENCE
         try:
-            if self.engine.sends_frame(frame):
-                connection.writer.write(pack_message(KIND_SLIN16, frame))
+            connection.writer.write(pack_message(KIND_SLIN16, frame))
         except (ConnectionError, RuntimeError):
             connection.done.set()
             return
@@ -118,18 +113,9 @@ class AudioSocketMediaTransport:
         if callee is not None:
             callee.hear(bot)
 
-    def _note_bot_message(self, connection: _Connection) -> None:
-        now = asyncio.get_running_loop().time()
-        if connection.last_bot_frame_at is not None:
-            gap = (now - connection.last_bot_frame_at) / self.engine.media_time_scale
-            channel_id = connection.channel.id
-            self.longest_bot_gap_s[channel_id] = max(self.longest_bot_gap_s.get(channel_id, 0.0), gap)
-        connection.last_bot_frame_at = now
-
     async def _read(self, connection: _Connection) -> None:
         while not connection.done.is_set():
             kind, payload = await read_message(connection.reader)
-            self._note_bot_message(connection)
             if kind == KIND_SLIN16:
                 frames, _tail = cut_frames(payload)
                 room = MAX_QUEUED_FRAMES - len(connection.played)

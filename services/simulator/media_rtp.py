@@ -143,9 +143,7 @@ class RtpMediaTransport:
 
     async def _tick(self, rtp: _RtpChannel) -> None:
         callee = self.engine.callee_audio(rtp.channel.id)
-        frame = callee.next_frame() if callee is not None else SILENCE
-        if self.engine.sends_frame(frame):
-            rtp.send(frame)
+        rtp.send(callee.next_frame() if callee is not None else SILENCE)
         bot = rtp.played.popleft() if rtp.played else SILENCE
         if callee is not None:
             callee.hear(bot)

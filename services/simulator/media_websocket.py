@@ -1,9 +1,8 @@
 """ExternalMedia over WebSocket in server mode, as chan_websocket does it (Asterisk 22).
 
 The bot connects to ``/media/{MEDIA_WEBSOCKET_CONNECTION_ID}`` (subprotocol ``media``); we send
-MEDIA_START, then one 640-byte slin16 LE binary frame every 20 ms while the bridged callee makes a
-sound (silence included when the PBX is polite), and play the bot's binary audio from a queue at the
-same pace, honouring the control commands.
+MEDIA_START, then one 640-byte slin16 LE binary frame every 20 ms (the bridged callee's speech or silence),
+and play the bot's binary audio from a queue at the same pace, honouring the control commands.
 """
 
 from __future__ import annotations
@@ -244,13 +243,11 @@ class WebSocketMediaTransport:
     async def _tick_once(self, session: MediaSession, ws: web.WebSocketResponse) -> None:
         with contextlib.suppress(ConnectionResetError):
             callee = self.engine.callee_audio(session.channel.id)
-            said = callee.next_frame() if callee is not None else SILENCE
-            if self.engine.sends_frame(said):
-                await ws.send_bytes(said)
-                session.frames_sent += 1
-            played, events = session.play_one()
+            await ws.send_bytes(callee.next_frame() if callee is not None else SILENCE)
+            session.frames_sent += 1
+            frame, events = session.play_one()
             if callee is not None:
-                callee.hear(played or SILENCE)
+                callee.hear(frame or SILENCE)
             await _send(ws, events)
 
 

@@ -1,8 +1,7 @@
 """The simulated PBX engine: channels, call flows per persona, bridges, playbacks and the event bus.
 
-Event order and hangup causes follow what Asterisk 22.10 does with Local-channel callees, rudeness
-included (see `services.simulator.rudeness`). Delays from personas, ring timeouts and absolute timeouts
-are multiplied by ``time_scale``; media pacing has its own ``media_time_scale``.
+Event order and hangup causes follow ASTERISK_FACTS.md (observed on Asterisk 22.10.1). Delays from
+personas and ring timeouts are multiplied by ``time_scale``; media pacing has its own ``media_time_scale``.
 """
 
 from __future__ import annotations
@@ -17,9 +16,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from services.simulator.media_leg import SILENCE, CalleeAudio
+from services.simulator.media_leg import CalleeAudio
 from services.simulator.personas import Persona, PersonaBook
-from services.simulator.rudeness import Rudeness
 from services.simulator.shapes import CAUSES, SimBridge, SimChannel, SimPlayback, ari_time
 from services.simulator.voice import HumanVoice, VoiceLibrary
 
@@ -30,7 +28,6 @@ SOUND_SECONDS = {"hello-world": 1.4, "beep": 0.3, "silence/1": 1.0, "demo-congra
 DEFAULT_SOUND_S = 2.0
 AMD_CONTEXT = "minibot-amd"  # see asterisk_conf/extensions.conf
 AMD_SECONDS = 2.5
-ABSOLUTE_TIMEOUT = "TIMEOUT(absolute)"
 
 
 def amd_verdict(persona: Persona) -> tuple[str, str]:
@@ -78,11 +75,8 @@ class PbxEngine:
         media_time_scale: float = 1.0,
         voice_cache_dir: Path | None = None,
         sound_seconds: Mapping[str, float] | None = None,
-        rudeness: Rudeness | None = None,
     ) -> None:
         self.personas = personas or PersonaBook()
-        self.rudeness = rudeness or Rudeness()
-        self.shutting_down = False  # POST /channels answers 503, as while Asterisk shuts down
         self.dialplan_app = "minibot"  # the app [minibot-amd] enters (MINIBOT_APP in extensions.conf)
         self.time_scale = time_scale
         self.media_time_scale = media_time_scale
@@ -155,15 +149,8 @@ class PbxEngine:
         self.emit(channel.app, event_type, channel=channel.to_json(), **fields)
 
     # -- originate and call flows ---------------------------------------------------------------
-    def originate_stall_s(self, params: Mapping[str, Any]) -> float:
-        """How long POST /channels for this endpoint stalls before creating the channel (the persona's)."""
-        resource = str(params.get("endpoint") or "").partition("/")[2]
-        return self.personas.for_number(resource.partition("@")[0]).originate_stall_s
-
     def originate(self, params: Mapping[str, Any]) -> SimChannel:
         """POST /channels: create the channel and start its call flow (events follow asynchronously)."""
-        if self.shutting_down:
-            raise SimError(503, "Shutdown in progress")
         endpoint = str(params.get("endpoint") or "")
         app = str(params.get("app") or "")
         dialplan = str(params.get("context") or "")
@@ -182,7 +169,6 @@ class PbxEngine:
         caller_name, caller_number = _parse_caller_id(str(params.get("callerId") or ""))
         caller_number = variables.pop("CALLERID(num)", caller_number)
         caller_name = variables.pop("CALLERID(name)", caller_name)
-        absolute_timeout = variables.pop(ABSOLUTE_TIMEOUT, "")
         app_args = str(params.get("appArgs") or "")
         channel = SimChannel(
             id=channel_id,
@@ -201,25 +187,7 @@ class PbxEngine:
         self.channels[channel_id] = channel
         timeout = float(params.get("timeout") or 30)
         channel.task = self.spawn(self._call_flow(channel, tech in KNOWN_TECHS, timeout))
-        self._set_absolute_timeout(channel, absolute_timeout)
         return channel
-
-    def _set_absolute_timeout(self, channel: SimChannel, value: str) -> None:
-        """TIMEOUT(absolute): hang the channel up (cause 0) that many seconds from now; 0 lifts it."""
-        try:
-            seconds = float(value or 0)
-        except ValueError as exc:
-            raise SimError(400, f"{ABSOLUTE_TIMEOUT} must be a number of seconds, not {value!r}") from exc
-        if channel.deadline is not None:
-            channel.deadline.cancel()
-            channel.deadline = None
-        if seconds > 0:
-            channel.deadline = self.spawn(self._expire(channel, seconds))
-
-    async def _expire(self, channel: SimChannel, seconds: float) -> None:
-        await self.sleep(seconds)
-        channel.deadline = None
-        await self.hangup(channel.id, 0)
 
     async def _call_flow(self, channel: SimChannel, routable: bool, timeout_s: float) -> None:
         persona = channel.persona
@@ -230,12 +198,7 @@ class PbxEngine:
             await self.sleep(0.05)
             self.destroy(channel, 0)
             return
-        local = self.rudeness.local_causes  # Busy()/Congestion() of a Local channel: cause 0
-        failures = {
-            "busy": ("BUSY", 0 if local else 17),
-            "congestion": ("CONGESTION", 0 if local else 34),
-            "invalid": ("CHANUNAVAIL", 1),
-        }
+        failures = {"busy": ("BUSY", 17), "congestion": ("CONGESTION", 34), "invalid": ("CHANUNAVAIL", 1)}
         if persona.outcome in failures:
             await self.sleep(persona.answer_after_s)
             status, cause = failures[persona.outcome]
@@ -303,9 +266,9 @@ class PbxEngine:
         channel.gone = True
         self._emit_channel(channel, "ChannelDestroyed", cause=cause, cause_txt=CAUSES.get(cause, "Unknown"))
         self.channels.pop(channel.id, None)
-        for task in (channel.task, channel.deadline):
-            if task is not None and task is not asyncio.current_task():
-                task.cancel()
+        task = channel.task
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
 
     # -- variables ------------------------------------------------------------------------------
     def get_variable(self, channel_id: str, name: str) -> str:
@@ -325,8 +288,6 @@ class PbxEngine:
             channel.caller_number = value
         elif name == "CALLERID(name)":
             channel.caller_name = value
-        elif name == ABSOLUTE_TIMEOUT:
-            self._set_absolute_timeout(channel, value)
         else:
             channel.variables[name] = value
         self._emit_channel(channel, "ChannelVarset", variable=name, value=value)
@@ -454,31 +415,12 @@ class PbxEngine:
         return channel
 
     def media_connected(self, channel: SimChannel) -> None:
-        """The media transport is up: the channel is answered and enters Stasis, at once when polite,
-        else a few milliseconds later (``addChannel`` answers 422 meanwhile)."""
-        if channel.gone or channel.in_stasis or channel.state == "Up":
-            return
-        self._set_state(channel, "Up")
-        delay = self.rudeness.stasis_delay_s()
-        if delay > 0:
-            self.spawn(self._enter_stasis(channel, delay))
-        else:
-            self._enter_stasis_now(channel)
-
-    async def _enter_stasis(self, channel: SimChannel, delay_s: float) -> None:
-        await asyncio.sleep(delay_s)
-        self._enter_stasis_now(channel)
-
-    def _enter_stasis_now(self, channel: SimChannel) -> None:
+        """The media transport is up: the channel is answered and enters Stasis."""
         if channel.gone or channel.in_stasis:
             return
+        self._set_state(channel, "Up")
         channel.in_stasis = True
         self._emit_channel(channel, "StasisStart", args=[])
-
-    def sends_frame(self, frame: bytes) -> bool:
-        """Whether a media transport sends this callee frame to the bot: with silent gaps, a callee
-        producing no audio (digital silence, no callee any more) sends nothing."""
-        return not self.rudeness.silent_gaps or frame != SILENCE
 
 
 def transport_key(params: Mapping[str, Any]) -> str:

@@ -26,8 +26,7 @@ class Persona:
     ``lines`` are replies said in order, each after a bot prompt ends: a path to a WAV file or French text
     (synthesised with espeak-ng). ``behaviour``: cooperative (waits for the bot to stop), interrupt
     (talks over the bot after ``interrupt_after_s``), silent (never speaks), hangup (hangs up once the
-    lines are used up and the bot stops talking). ``originate_stall_s`` makes the originate answer late
-    and create the channel then, as Asterisk did during a stall.
+    lines are used up and the bot stops talking).
     """
 
     name: str = "human"
@@ -40,7 +39,6 @@ class Persona:
     reply_delay_s: float = 0.3
     interrupt_after_s: float = 1.0
     voice: str = "fr"
-    originate_stall_s: float = 0.0  # POST /channels answers this late (real seconds), then the call starts
 
 
 BUILTIN: dict[str, Persona] = {

@@ -16,7 +16,6 @@ from services.simulator.media_rtp import RtpMediaTransport
 from services.simulator.media_websocket import WebSocketMediaTransport
 from services.simulator.pbx import PbxEngine
 from services.simulator.personas import PersonaBook
-from services.simulator.rudeness import Rudeness
 
 
 class SimulatedPbx:
@@ -33,7 +32,6 @@ class SimulatedPbx:
         time_scale: float = 1.0,
         media_time_scale: float = 1.0,
         voice_cache_dir: Path | None = None,
-        rudeness: Rudeness | None = None,
     ) -> None:
         self.host, self.port, self.user, self.password = host, port, user, password
         self.engine = PbxEngine(
@@ -41,7 +39,6 @@ class SimulatedPbx:
             time_scale=time_scale,
             media_time_scale=media_time_scale,
             voice_cache_dir=voice_cache_dir,
-            rudeness=rudeness,
         )
         self.websocket_media = WebSocketMediaTransport(self.engine)
         self.engine.transports["websocket"] = self.websocket_media
@@ -89,10 +86,6 @@ class SimulatedPbx:
         for ws in closing:
             await ws.close(code=1001)
         return len(closing)
-
-    def begin_shutdown(self) -> None:
-        """Asterisk starts shutting down: every new originate answers 503 "Shutdown in progress"."""
-        self.engine.shutting_down = True
 
     async def callee_hangup(self, channel_id: str) -> None:
         """The far end hangs up (cause 16)."""

@@ -53,7 +53,6 @@ class SimChannel:
     persona: Persona | None = None
     voice: CalleeAudio | None = None
     task: asyncio.Task[None] | None = None
-    deadline: asyncio.Task[None] | None = None  # TIMEOUT(absolute)
     playbacks: set[str] = field(default_factory=set)
     transport: str = ""  # ExternalMedia transport key
     amd: bool = False  # originated into the [minibot-amd] dialplan context

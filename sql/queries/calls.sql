@@ -53,8 +53,7 @@ VALUES (%(call_id)s, %(seq)s, %(speaker)s, %(step)s, %(text)s, %(intent)s, %(con
 ON CONFLICT (call_id, seq) DO NOTHING;
 
 -- name: mark_interrupted
-UPDATE turns SET barge_in = true, interrupted_at_ms = %(cut_ms)s, end_ms = start_ms + %(cut_ms)s
-WHERE call_id = %(call_id)s AND seq = %(seq)s;
+UPDATE turns SET barge_in = true, interrupted_at_ms = %(cut_ms)s WHERE call_id = %(call_id)s AND seq = %(seq)s;
 
 -- name: upsert_lead
 INSERT INTO leads (call_id, contact_id, campaign_id, status, score, answers, summary, sentiment,

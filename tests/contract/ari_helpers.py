@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 from services.ari import AriClient, AriEvent, AriEventStream
 from services.simulator import SimulatedPbx
-from services.simulator.rudeness import Rudeness
 
 APP = "minibot"
 E = TypeVar("E", bound=AriEvent)
@@ -83,12 +82,8 @@ def of_type(event_type: str, channel_id: str | None = None) -> Callable[[AriEven
 
 @contextlib.asynccontextmanager
 async def running_pbx(**options: Any) -> AsyncIterator[tuple[SimulatedPbx, AriClient, EventLog]]:
-    """A started simulator, a client for app ``minibot`` and a live event log (socket connected).
-
-    Polite unless told otherwise (``rudeness=``): these tests check the protocol's shapes one at a time.
-    """
+    """A started simulator, a client for app ``minibot`` and a live event log (socket connected)."""
     options.setdefault("time_scale", 0.01)
-    options.setdefault("rudeness", Rudeness.polite())
     async with SimulatedPbx(**options) as pbx, AriClient(pbx.url, pbx.user, pbx.password, APP) as ari:
         log = EventLog()
         stream = ari.events(backoff_initial_s=0.01, backoff_max_s=0.05)

@@ -1,26 +1,18 @@
-"""Shared pieces of the end-to-end tests: a manual clock, campaign seeding, event recording, the bot-side
-media transports and a spy on what each simulated callee says and hears."""
+"""Shared pieces of the end-to-end tests: a manual clock, campaign seeding, event recording."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import psycopg
 
-from calls.session import MediaTransportConfig
 from campaigns import store as campaign_store
 from campaigns.models import CampaignSettings
 from services.ari.events import AriEvent, ChannelDestroyed, Dial
-from services.media.audiosocket import AudioSocketServer
 from services.media.frames import read_wav
-from services.media.rtp import PortAllocator
-from services.simulator.media_leg import CalleeAudio
-from services.simulator.server import SimulatedPbx
 
 AUDIO = Path(__file__).resolve().parents[3] / "shared" / "audio"
 
@@ -81,62 +73,3 @@ class EventRecorder:
 def prompt_pcm(name: str = "fr_fr_prompts/hello-world.wav") -> bytes:
     """A real French prompt as 16 kHz LE PCM."""
     return read_wav(AUDIO / name).to_mono_16k()
-
-
-def is_speech(frame: bytes) -> bool:
-    return float(np.sqrt(np.mean(np.frombuffer(frame, "<i2").astype(np.float64) ** 2))) > 300
-
-
-@dataclass
-class Timeline:
-    """Per 20 ms tick of one media channel: is the persona speaking, is the bot heard."""
-
-    caller: list[bool] = field(default_factory=list)
-    bot: list[bool] = field(default_factory=list)
-
-
-class _Spy:
-    """Wraps a persona's CalleeAudio to log what it says and hears, tick by tick."""
-
-    def __init__(self, inner: CalleeAudio, timeline: Timeline) -> None:
-        self.inner, self.timeline = inner, timeline
-
-    def next_frame(self) -> bytes:
-        frame = self.inner.next_frame()
-        self.timeline.caller.append(is_speech(frame))
-        return frame
-
-    def hear(self, frame: bytes) -> None:
-        self.timeline.bot.append(is_speech(frame))
-        self.inner.hear(frame)
-
-
-def spy_on(pbx: SimulatedPbx) -> dict[str, Timeline]:
-    """Timelines by media channel id (the media channel id starts with the callee's channel id)."""
-    timelines: dict[str, Timeline] = {}
-    original = pbx.engine.callee_audio
-
-    def callee_audio(media_channel_id: str) -> CalleeAudio | None:
-        inner = original(media_channel_id)
-        if inner is None:
-            return None
-        return _Spy(inner, timelines.setdefault(media_channel_id, Timeline()))
-
-    pbx.engine.callee_audio = callee_audio  # type: ignore[method-assign]
-    return timelines
-
-
-@asynccontextmanager
-async def media_config(transport: str) -> AsyncIterator[MediaTransportConfig]:
-    """The bot-side transport pieces for ``transport``."""
-    if transport == "audiosocket":
-        server = AudioSocketServer()
-        await server.start()
-        try:
-            yield MediaTransportConfig("audiosocket", audiosocket=server)
-        finally:
-            await server.stop()
-    elif transport == "rtp":
-        yield MediaTransportConfig("rtp", rtp_ports=PortAllocator(31000, 31099))
-    else:
-        yield MediaTransportConfig()

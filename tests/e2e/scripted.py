@@ -97,7 +97,6 @@ async def run_scripted_call(
         store=CallStore(pool),
         engines=functools.cache(lambda name: engine),
         slots=slots,
-        media_time_scale=0.5,
     )
     # the prompts are on disk before the call, as after a robot's first calls: media runs at twice
     # real time here, so a cold espeak-ng start would otherwise count double in the bot's timing

@@ -12,7 +12,9 @@ import asyncio
 import re
 import subprocess
 import wave
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,18 +25,65 @@ from psycopg_pool import AsyncConnectionPool
 
 from calls.controller import ControllerOptions
 from calls.runner import build_controller, scenario_conversation
+from calls.session import MediaTransportConfig
 from campaigns.models import CampaignSettings
 from services.ari.client import AriClient
 from services.config import load_settings
+from services.media.audiosocket import AudioSocketServer
 from services.media.frames import FRAME_MS, SAMPLE_RATE, read_wav_16k, write_wav
+from services.media.rtp import PortAllocator
+from services.simulator.media_leg import CalleeAudio
 from services.simulator.personas import Persona, PersonaBook, Rule
 from services.simulator.server import SimulatedPbx
-from tests.e2e.helpers import media_config, seed_campaign, spy_on
+from tests.e2e.helpers import seed_campaign
 
 pytestmark = pytest.mark.e2e
 
 COOPERATIVE, INTERRUPTER, PAUSER = "+33612345610", "+33612345607", "+33612345612"
 PAUSE_S = 0.3
+
+
+def _speech(frame: bytes) -> bool:
+    return float(np.sqrt(np.mean(np.frombuffer(frame, "<i2").astype(np.float64) ** 2))) > 300
+
+
+@dataclass
+class Timeline:
+    """Per 20 ms tick of one media channel: is the persona speaking, is the bot heard."""
+
+    caller: list[bool] = field(default_factory=list)
+    bot: list[bool] = field(default_factory=list)
+
+
+class _Spy:
+    """Wraps a persona's CalleeAudio to log what it says and hears, tick by tick."""
+
+    def __init__(self, inner: CalleeAudio, timeline: Timeline) -> None:
+        self.inner, self.timeline = inner, timeline
+
+    def next_frame(self) -> bytes:
+        frame = self.inner.next_frame()
+        self.timeline.caller.append(_speech(frame))
+        return frame
+
+    def hear(self, frame: bytes) -> None:
+        self.timeline.bot.append(_speech(frame))
+        self.inner.hear(frame)
+
+
+def spy_on(pbx: SimulatedPbx) -> dict[str, Timeline]:
+    """Timelines by media channel id (the media channel id starts with the callee's channel id)."""
+    timelines: dict[str, Timeline] = {}
+    original = pbx.engine.callee_audio
+
+    def callee_audio(media_channel_id: str) -> CalleeAudio | None:
+        inner = original(media_channel_id)
+        if inner is None:
+            return None
+        return _Spy(inner, timelines.setdefault(media_channel_id, Timeline()))
+
+    pbx.engine.callee_audio = callee_audio  # type: ignore[method-assign]
+    return timelines
 
 
 def pause_line(path: Path) -> tuple[Path, float]:
@@ -50,6 +99,22 @@ def pause_line(path: Path) -> tuple[Path, float]:
     pcm = np.concatenate([parts[0], gap, parts[1]])
     write_wav(path, pcm.astype("<i2").tobytes())
     return path, len(pcm) / SAMPLE_RATE
+
+
+@asynccontextmanager
+async def media_config(transport: str) -> AsyncIterator[MediaTransportConfig]:
+    """The bot-side transport pieces for ``transport``."""
+    if transport == "audiosocket":
+        server = AudioSocketServer()
+        await server.start()
+        try:
+            yield MediaTransportConfig("audiosocket", audiosocket=server)
+        finally:
+            await server.stop()
+    elif transport == "rtp":
+        yield MediaTransportConfig("rtp", rtp_ports=PortAllocator(31000, 31099))
+    else:
+        yield MediaTransportConfig()
 
 
 def stereo(path: Path) -> tuple[np.ndarray, float]:

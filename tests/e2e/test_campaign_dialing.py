@@ -87,7 +87,7 @@ async def test_hundred_contacts_mixed_personas(
     ).fetchall()
     assert {(c["outcome"], c["hangup_cause"]) for c in causes} == {
         ("answered", 16),
-        ("busy", 0),  # a Local channel's Busy(): cause 0, the Dial status says BUSY
+        ("busy", 17),
         ("invalid_number", 1),
         ("no_answer", 19),
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import numpy as np
@@ -52,30 +51,11 @@ async def test_audiosocket_both_ways_with_real_audio() -> None:
     assert (await collect(leg, len(frames_of(caller))))[: len(caller)] == caller
     await leg.send(bot)
     assert await (await leg.mark("hello")) is True
-    async with asyncio.timeout(10):  # silence keeps coming, so this wait ends
-        while bytes(peer.received).find(bot) < 0:
-            await peer.wait_received(len(peer.received) + FRAME_BYTES)
+    await peer.wait_received(len(bot))
     await peer.hangup()
     assert [f async for f in leg.frames()] == []  # hangup ends the caller stream
     r = bytes(peer.received)
-    start = r.find(bot)  # silence frames went out while the bot had nothing to say
-    assert start >= 0 and start % FRAME_BYTES == 0 and not any(r[:start])
-    assert r[start : start + len(bot)] == bot
-    await leg.close()
-    await server.stop()
-
-
-async def test_audiosocket_sends_silence_while_the_bot_is_quiet() -> None:
-    """Asterisk's AudioSocket reader stalled on a connection that went quiet: the stream never stops."""
-    server = AudioSocketServer()
-    port = await server.start()
-    call = uuid.uuid4()
-    waiting = server.expect(call)
-    peer = AudioSocketPeer(call)
-    await peer.connect("127.0.0.1", port)
-    leg = await waiting
-    await peer.wait_received(10 * FRAME_BYTES)  # the bot never sent anything
-    assert len(peer.received) >= 10 * FRAME_BYTES and not any(peer.received)
+    assert r[: len(bot)] == bot
     await leg.close()
     await server.stop()
 
