@@ -8,7 +8,7 @@ in-memory diary for the chat simulator. Times are spoken in the caller's time zo
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -88,7 +88,7 @@ class MemorySlots:
 
     async def find(self, skill: str, now: datetime) -> list[Slot]:
         blocked = tuple((s.starts_at, s.blocked_until) for s in self.taken.values())
-        return free_slots([_with_blocked(self.adviser, blocked)], now)
+        return free_slots([replace(self.adviser, blocked=self.adviser.blocked + blocked)], now)
 
     async def hold(self, slot: Slot, now: datetime) -> int:
         if any(
@@ -111,19 +111,6 @@ class MemorySlots:
 
     async def release(self, hold_id: int, now: datetime) -> None:
         self.taken.pop(hold_id, None)
-
-
-def _with_blocked(adviser: Availability, blocked: tuple[tuple[datetime, datetime], ...]) -> Availability:
-    return Availability(
-        adviser.adviser_id,
-        adviser.adviser_name,
-        adviser.timezone,
-        adviser.hours,
-        adviser.length,
-        adviser.buffer,
-        adviser.blocked + blocked,
-        adviser.title,
-    )
 
 
 @dataclass(frozen=True)

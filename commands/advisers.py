@@ -11,9 +11,8 @@ from rich.table import Table
 
 from campaigns import advisers
 from campaigns.advisers import AdviserInput
-from campaigns.compliance import zone
 from commands import group_help
-from commands.common import JsonOpt, console, database_url, print_json
+from commands.common import JsonOpt, console, database_url, parse_instant, print_json
 from services import db
 
 app = typer.Typer(help=group_help("advisers"), no_args_is_help=True)
@@ -115,16 +114,6 @@ def hours_command(
     console.print(f"{name}: {'; '.join(stored)}")
 
 
-def _instant(raw: str, tz: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{raw!r} is not a date or an ISO 8601 instant (2027-01-14 or 2027-01-14T09:00)"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=zone(tz))
-
-
 @app.command("absence")
 def absence_command(
     name: Name,
@@ -135,7 +124,9 @@ def absence_command(
     """Block an adviser's diary (holidays, training); no appointment is offered then."""
     with db.connect(database_url(), autocommit=True) as conn:
         tz = str(advisers.get(conn, name)["timezone"])
-        advisers.add_absence(conn, name, _instant(start, tz), _instant(end, tz), reason)
+        advisers.add_absence(
+            conn, name, parse_instant(start, tz, "--from"), parse_instant(end, tz, "--to"), reason
+        )
     console.print(f"{name}: absent from {start} to {end}")
 
 

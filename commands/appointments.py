@@ -14,7 +14,7 @@ from campaigns import appointments
 from campaigns.compliance import zone
 from campaigns.phones import mask_phone
 from commands import group_help
-from commands.common import JsonOpt, console, database_url, operator, print_json, settings
+from commands.common import JsonOpt, console, database_url, operator, parse_instant, print_json, settings
 from services import db
 
 app = typer.Typer(help=group_help("appointments"), no_args_is_help=True)
@@ -67,14 +67,7 @@ def move_command(
     """Move an appointment (the adviser gets an updated invitation); refused if they are busy then."""
     with db.connect(database_url(), autocommit=True) as conn:
         current = appointments.get(conn, appointment)
-        try:
-            start = datetime.fromisoformat(to)
-        except ValueError:
-            raise typer.BadParameter(
-                f"{to!r} is not an ISO 8601 instant, e.g. 2027-01-14T15:30", param_hint="--to"
-            ) from None
-        if start.tzinfo is None:
-            start = start.replace(tzinfo=zone(str(current["adviser_timezone"])))
+        start = parse_instant(to, str(current["adviser_timezone"]), "--to")
         row = appointments.move(conn, appointment, start, operator(), datetime.now(UTC))
     _tell(row)
     console.print(f"appointment {appointment} moved to {_local(row)} ({row['adviser']})")

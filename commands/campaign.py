@@ -19,7 +19,7 @@ from campaigns.models import CampaignSettings
 from campaigns.phones import mask_phone
 from campaigns.schedule import CampaignSchedule, parse_window
 from commands import group_help
-from commands.common import JsonOpt, console, database_url, err_console, operator, print_json
+from commands.common import JsonOpt, console, database_url, err_console, operator, parse_instant, print_json
 from services import db
 from services.errors import ConfigError
 
@@ -410,26 +410,14 @@ def schedule_command(
     console.print(f"campaign {name}: {describe_schedule(stored)}", soft_wrap=True)
 
 
-def _instant(raw: str | None, option: str) -> datetime | None:
-    if raw is None:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{raw!r} is not an ISO 8601 instant, e.g. 2026-12-14T09:00", param_hint=option
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=compliance.zone("Europe/Paris"))
-
-
 def _plan(
     start: str | None, stop: str | None, windows: list[str], tz: str, holidays: str
 ) -> CampaignSchedule:
     try:
         compliance.zone(tz)
         return CampaignSchedule(
-            starts_at=_instant(start, "--start"),
-            ends_at=_instant(stop, "--stop"),
+            starts_at=parse_instant(start, tz, "--start") if start else None,
+            ends_at=parse_instant(stop, tz, "--stop") if stop else None,
             windows=tuple(parse_window(w) for w in windows),
             timezone=tz,
             holidays_country=holidays,

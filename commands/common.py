@@ -7,8 +7,10 @@ import getpass
 import json
 import sys
 from collections.abc import Coroutine
+from datetime import datetime
 from enum import IntEnum
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -68,3 +70,15 @@ def operator() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli:unknown"
+
+
+def parse_instant(raw: str, tz: str, option: str) -> datetime:
+    """An ISO 8601 date or instant typed by an operator; one without an offset is read in ``tz``."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{raw!r} is not a date or an ISO 8601 instant (2027-01-14 or 2027-01-14T09:00)",
+            param_hint=option,
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))

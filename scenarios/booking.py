@@ -45,7 +45,7 @@ _YES = re.compile(
     r"\b(oui|ouais|d accord|ok|okay|parfait|tres bien|c est bon|ca marche|entendu|ca me va|"
     r"exactement|c est ca|volontiers|va pour)\b"
 )
-_CLOCK = re.compile(r"\b(\d{1,2}) ?(?:h|heures?)(?: ?(\d{2}))?\b|\bmidi\b")
+_CLOCK = re.compile(r"\b(\d{1,2}) ?(?:h|heures?)(?: ?(\d{2}))?\b|\b(midi)\b")
 _TIME = r"(?:(\d{1,2}) ?(?:h|heures?)(?: ?(\d{2}))?|(midi))"
 _AFTER = re.compile(r"\b(?:apres|a partir de|plus tard que|pas avant)\s+" + _TIME)
 _BEFORE = re.compile(r"\b(?:avant|au plus tard a|pas apres)\s+" + _TIME)
@@ -146,25 +146,19 @@ def confirm_text(moment: datetime, adviser: str, title: str) -> str:
     )
 
 
-def _clock_of(match: re.Match[str]) -> time | None:
-    if match.group(0) == "midi":
+def _time_of(hour: str | None, minute: str | None, noon: str | None) -> time | None:
+    """A spoken time: ``midi``, or hour and minutes, "à 3 h" being 15 h on a working day."""
+    if noon:
         return time(12)
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    if hour < 8:  # "à 3 h" on a working day is 15 h
-        hour += 12
-    return time(hour, minute) if hour < 24 and minute < 60 else None
+    hours, minutes = int(hour or 0), int(minute or 0)
+    if hours < 8:
+        hours += 12
+    return time(hours, minutes) if hours < 24 and minutes < 60 else None
 
 
 def _times(text: str, pattern: re.Pattern[str]) -> time | None:
     found = pattern.search(text)
-    if found is None:
-        return None
-    if found.group(3):
-        return time(12)
-    hour, minute = int(found.group(1)), int(found.group(2) or 0)
-    if hour < 8:
-        hour += 12
-    return time(hour, minute) if hour < 24 and minute < 60 else None
+    return None if found is None else _time_of(found.group(1), found.group(2), found.group(3))
 
 
 def preference(text: str, today: date) -> Preference:
@@ -180,8 +174,8 @@ def preference(text: str, today: date) -> Preference:
     pref = replace(pref, after=after, before=before)
     if after is None and before is None:
         clock = _CLOCK.search(re.sub(r"\b(vers|a|pour)\b", " ", text))
-        if clock is not None and not (clock.group(0) == "midi" and "apres midi" in text):
-            pref = replace(pref, at=_clock_of(clock))
+        if clock is not None and not (clock.group(3) and "apres midi" in text):
+            pref = replace(pref, at=_time_of(clock.group(1), clock.group(2), clock.group(3)))
     if "semaine prochaine" in text:
         pref = replace(pref, from_date=today + timedelta(days=7 - today.weekday()))
     if re.search(r"\bdemain\b", text) and "apres demain" not in text:

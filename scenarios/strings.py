@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from services.tts_text import MONTHS
+
+__all__ = ["DEFAULT_STRINGS", "MONTHS", "WEEKDAYS", "spoken_datetime"]
+
 DEFAULT_STRINGS = MappingProxyType(
     {
         "reprompt_no_match": "Excusez-moi, je n'ai pas bien compris.",
@@ -29,20 +33,6 @@ DEFAULT_STRINGS = MappingProxyType(
 )
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def spoken_datetime(moment_weekday: int, day: int, month: int, hour: int, minute: int) -> str:

@@ -33,7 +33,7 @@ _UNITS = [
     "dix-neuf",
 ]
 _TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
-_MONTHS = [
+MONTHS = (
     "janvier",
     "février",
     "mars",
@@ -46,7 +46,7 @@ _MONTHS = [
     "octobre",
     "novembre",
     "décembre",
-]
+)
 _LARGE = ((10**9, "milliard"), (10**6, "million"))
 _SPACE = "[ \u00a0\u202f]"  # space, no-break space, narrow no-break space (French thousands)
 
@@ -147,7 +147,7 @@ def _date(match: re.Match[str]) -> str:
     day, month, year = int(match["d"]), int(match["m"]), match["y"]
     if not (1 <= day <= 31 and 1 <= month <= 12):
         return match.group(0)
-    said = f"{'premier' if day == 1 else number_fr(day)} {_MONTHS[month - 1]}"
+    said = f"{'premier' if day == 1 else number_fr(day)} {MONTHS[month - 1]}"
     if year:
         said += " " + number_fr(int(year) + (2000 if len(year) == 2 else 0))
     return said
@@ -255,7 +255,7 @@ _NUMBER_RULES: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\b24\s?h\s?/\s?24\b", "vingt-quatre heures sur vingt-quatre"),
     (r"\b7\s?j\s?/\s?7\b", "sept jours sur sept"),
     (r"\b(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?\b", _date),
-    (r"\b1(?:er)?(?=\s+(?:" + "|".join(_MONTHS) + r")\b)", "premier"),
+    (r"\b1(?:er)?(?=\s+(?:" + "|".join(MONTHS) + r")\b)", "premier"),
     (r"\b(?P<h>[01]?\d|2[0-3])\s?[hH:]\s?(?P<min>[0-5]\d)?(?![\dA-Za-zÀ-ÿ])", _time),
     (
         rf"(?P<whole>\d{{1,3}}(?:{_SPACE}\d{{3}})+|\d+)(?:[,.](?P<cents>\d{{1,2}}))?{_SPACE}?"
